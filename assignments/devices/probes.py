@@ -1,0 +1,84 @@
+"""Probes for `devices`: they run in the worker, call the student's functions and describe
+what came back as plain data, next to the devices TensorFlow really sees. They never judge."""
+import numpy as np
+import tensorflow as tf
+
+
+def _visible():
+    """The devices of this process: the physical GPU count and the logical CPU names."""
+    return {
+        "gpu_count": len(tf.config.list_physical_devices("GPU")),
+        "cpu_devices": [d.name for d in tf.config.list_logical_devices("CPU")],
+    }
+
+
+def _describe(value):
+    """A student's return value as plain data: strings, ints and lists pass, anything else is named."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    name = getattr(value, "_device_name", None)
+    return {"type": type(value).__name__, "device": name if isinstance(name, str) else None}
+
+
+def num_gpus(sub):
+    """num_gpus() and the GPU count TensorFlow reports."""
+    return {**_visible(), "value": _describe(sub.num_gpus())}
+
+
+def try_gpu(sub, indices):
+    """try_gpu() with no argument, then try_gpu(i) for each index the judge chose."""
+    values = [_describe(sub.try_gpu())]
+    values += [_describe(sub.try_gpu(int(i))) for i in indices]
+    return {**_visible(), "default": values[0], "values": values[1:]}
+
+
+def try_all_gpus(sub):
+    """try_all_gpus() and the GPU count TensorFlow reports."""
+    return {**_visible(), "value": _describe(sub.try_all_gpus())}
+
+
+def _components(variable):
+    """The tf.Variable behind a Keras variable, and its per-replica copies if it is distributed."""
+    inner = getattr(variable, "value", variable)
+    distributed = isinstance(inner, tf.distribute.DistributedValues)
+    copies = list(getattr(inner, "values", ())) if distributed else []
+    return inner, distributed, copies
+
+
+def mirrored(sub, weights, X, y, learning_rate):
+    """build_mirrored(build_fn) with a build_fn that builds and compiles Sequential([Input, Dense]).
+
+    Reports how often build_fn ran, whether the model it built came back, each variable's kind and
+    per-replica devices, the strategy's replica count, the output on X with `weights` set, and the
+    weights after one full-batch SGD step of fit on (X, y)."""
+    built = []
+
+    def build_fn():
+        model = tf.keras.Sequential([tf.keras.Input((int(X.shape[1]),)),
+                                     tf.keras.layers.Dense(int(weights[0].shape[1]))])
+        model.compile(optimizer=tf.keras.optimizers.SGD(float(learning_rate)), loss="mse")
+        built.append(model)
+        return model
+
+    model = sub.build_mirrored(build_fn)
+    report = {**_visible(), "calls": len(built), "same_model": bool(built) and model is built[-1]}
+    if not bool(built) or not isinstance(model, tf.keras.Model):
+        return {**report, "variables": [], "replicas": None, "output": None, "trained": None}
+    variables = []
+    replicas = None
+    for v in model.weights:
+        inner, distributed, copies = _components(v)
+        strategy = getattr(inner, "_distribute_strategy", None)
+        if distributed and strategy is not None:
+            replicas = int(strategy.num_replicas_in_sync)
+        variables.append({"kind": type(inner).__name__, "distributed": distributed,
+                          "mirrored": type(inner).__name__ == "MirroredVariable",
+                          "devices": [str(c.device) for c in copies]})
+    report.update(variables=variables, replicas=replicas)
+    model.set_weights([np.asarray(w) for w in weights])
+    report["output"] = model(tf.constant(X))
+    model.fit(X, y, batch_size=len(X), epochs=1, shuffle=False, verbose=0)
+    report["trained"] = [np.asarray(w) for w in model.get_weights()]
+    return report

@@ -1,0 +1,78 @@
+"""Probes for `initializer`: they call MyInit, build_net and edit_params on shapes, inputs and
+weights the judge chose, and return plain data. They never judge anything."""
+import tensorflow as tf
+
+
+def _describe(value):
+    tensor = tf.convert_to_tensor(value)
+    return {"dtype": tensor.dtype.name, "shape": [int(d) for d in tensor.shape], "values": tensor}
+
+
+def draw(sub, shape, dtype="float32"):
+    """MyInit()(shape, dtype): the dtype and shape of what came back, and its values."""
+    return _describe(sub.MyInit()(tuple(shape), dtype=dtype))
+
+
+def draw_calls(sub, calls):
+    """Several MyInit calls, given as [shape, dtype] pairs; an error names the call that raised it."""
+    answers = []
+    for shape, dtype in calls:
+        try:
+            answers.append(_describe(sub.MyInit()(tuple(shape), dtype=dtype)))
+        except Exception as exc:  # the judge words the message: which call failed, and why
+            answers.append({"error": f"{type(exc).__name__}: {exc}"[:300]})
+    return answers
+
+
+def config(sub):
+    """The type of MyInit().get_config()."""
+    return type(sub.MyInit().get_config()).__name__
+
+
+def net_structure(sub, X):
+    """build_net() called on X: its layers' class names, Dense widths and first kernel."""
+    net = sub.build_net()
+    out = net(tf.constant(X))
+    layers = list(net.layers)
+    return {
+        "classes": [type(layer).__name__ for layer in layers],
+        "units": [int(getattr(layer, "units", -1)) for layer in layers],
+        "output_shape": [int(d) for d in out.shape],
+        "kernel": layers[1].weights[0] if len(layers) > 1 and layers[1].weights else None,
+        "initializer_is_myinit": bool(len(layers) > 1 and isinstance(
+            getattr(layers[1], "kernel_initializer", None), sub.MyInit)),
+    }
+
+
+def net_forward(sub, X, weights):
+    """build_net() built on X, with the judge's weights set layer by layer; then its output on X."""
+    net = sub.build_net()
+    net(tf.constant(X))
+    dense = [layer for layer in net.layers if layer.weights]
+    for layer, w in zip(dense, weights):
+        layer.set_weights(w)
+    return net(tf.constant(X))
+
+
+def edit(sub, X, w1, w2):
+    """edit_params on the lecture's net with the judge's weights: the kernel before and after."""
+    units = int(w1[0].shape[1])
+    net = tf.keras.Sequential([
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(units, activation="relu"),
+        tf.keras.layers.Dense(1),
+    ])
+    net(tf.constant(X))
+    net.layers[1].set_weights(w1)
+    net.layers[2].set_weights(w2)
+    old = net.layers[1].kernel
+    sub.edit_params(net)
+    layer = net.layers[1]
+    return {
+        "kernel": layer.kernel,
+        "old_variable": old,
+        "same_variable": layer.kernel is old,
+        "bias": layer.bias,
+        "second_layer": net.layers[2].get_weights(),
+        "output": net(tf.constant(X)),
+    }

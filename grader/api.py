@@ -1,0 +1,223 @@
+"""One function per command; the CLI only parses arguments and calls these.
+
+`check` (students), `grade` (instructors and CI), `selfcheck` (proves the specs),
+`release` (the student bundle) and `merge` (sharded runs).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+from grader import __version__
+from grader.batch import Entry, discover, in_shard, parse_shard
+from grader.console import Progress, result_table
+from grader.course import Assignment, load_assignment
+from grader.errors import UsageError
+from grader.formats import FORMATS, render_formats
+from grader.grading import Plan, environment, grade_submission
+from grader.report import read_report, summary_entry, write_gradebook, write_report, write_summary
+from grader.score import GradingResult
+from grader.zygote import warm_plan
+
+
+@dataclass
+class GradeRun:
+    """What `grade` did: the reports in this run, and how many were (re)graded."""
+
+    out: Path
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    graded: int = 0
+    reused: int = 0
+    grader_failures: list[str] = field(default_factory=list)
+
+
+def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None,
+              max_mb: float | None = None, warm: bool = True) -> Plan:
+    specs = assignment.public_specs if public_only else assignment.public_specs + assignment.hidden_specs
+    if not specs:
+        raise UsageError(f"assignment {assignment.slug!r} has no specs")
+    max_bytes = int((max_mb or assignment.limits.max_file_mb) * 1024 * 1024)
+    return Plan(assignment=assignment, specs=tuple(specs), seed=new_seed() if seed is None else seed,
+                max_bytes=max_bytes, warm=warm)
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31 - 1)
+
+
+def specs_hash(plan: Plan) -> str:
+    """Changes whenever anything that decides a grade changes: specs, probes, config, grader, versions."""
+    digest = hashlib.sha256()
+    folder = plan.assignment.folder
+    for path in [*plan.specs, plan.assignment.probes, folder / "assignment.toml"]:
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(repr(sorted(environment().items())).encode())
+    return digest.hexdigest()
+
+
+def check(assignment: str, path: str | Path | None = None, *, seed: int | None = None,
+          stream: TextIO | None = None, max_mb: float | None = None) -> dict[str, Any]:
+    """Run the public specs on one file, print the table, return the report."""
+    spec = load_assignment(assignment)
+    target = Path(path) if path else _default_file(spec)
+    plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb)
+    with warm_plan(plan) as plan:
+        result = grade_submission(target, plan, submission_id=target.stem)
+    report = result.to_dict()
+    print(result_table(report), file=stream or sys.stdout)
+    return report
+
+
+def check_passed(report: dict[str, Any]) -> bool:
+    return report["status"] == "graded" and all(t["outcome"] == "passed" for t in report["tests"])
+
+
+def _default_file(assignment: Assignment) -> Path:
+    for name in (assignment.stub, Path(assignment.stub).stem + ".ipynb"):
+        if Path(name).exists():
+            return Path(name)
+    raise UsageError(f"no {assignment.stub} in {Path.cwd()}; pass the file to check")
+
+
+def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
+          formats: Iterable[str] = ("json",), seed: int | None = None, force: bool = False,
+          shard: str | None = None, max_mb: float | None = None, progress: bool = True,
+          stream: TextIO | None = None) -> GradeRun:
+    """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
+    spec = load_assignment(assignment)
+    formats = _check_formats(formats)
+    entries = [e for e in discover([Path(p) for p in paths]) if in_shard(e, parse_shard(shard))]
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb)
+    hashes = {"specs": specs_hash(plan)}
+    run = GradeRun(out=out_dir)
+    todo = []
+    for entry in entries:
+        previous = None if force else _reusable(out_dir, entry, hashes)
+        if previous is not None:
+            run.reports.append(previous)
+            run.reused += 1
+        else:
+            todo.append(entry)
+    bar = Progress(len(entries), stream) if progress else None
+    for report in run.reports:
+        if bar:
+            bar.update(report["id"], report["status"], report["score"], report["max_score"], skipped=True)
+
+    def finish(report: dict[str, Any]) -> None:
+        render_formats(report, out_dir, formats)
+        write_report(report, out_dir)
+        run.reports.append(report)
+        run.graded += 1
+        if bar:
+            bar.update(report["id"], report["status"], report["score"], report["max_score"])
+
+    if todo:
+        with warm_plan(plan) as warm:
+            _grade_all(warm, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
+    entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
+    write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
+                                                     "shard": shard, "formats": list(formats)})
+    write_gradebook(out_dir, run.reports)
+    return run
+
+
+def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    chosen = ["json"] + [f.strip() for f in formats if f.strip() and f.strip() != "json"]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    return tuple(dict.fromkeys(chosen))
+
+
+def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str]:
+    return {f: FORMATS[f].file_name(submission_id) for f in formats}
+
+
+def _reusable(out: Path, entry: Entry, hashes: dict[str, str]) -> dict[str, Any] | None:
+    report = read_report(out / f"{entry.id}.json")
+    if report is None:
+        return None
+    wanted = dict(hashes, submission=_sha(entry.path))
+    same = report.get("hashes") == wanted and report["submission"].get("path") == str(entry.path)
+    return report if same else None
+
+
+def _sha(path: Path) -> str:
+    from grader.grading import _safe_sha
+
+    return _safe_sha(path)
+
+
+def _grade_all(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: int,
+               finish: Callable[[dict[str, Any]], None], failures: list[str]) -> None:
+    if jobs <= 1 or len(entries) <= 1:
+        for entry in entries:
+            finish(grade_entry(plan, entry, hashes))
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(grade_entry, plan, entry, hashes): entry for entry in entries}
+        for future in as_completed(futures):
+            entry = futures[future]
+            try:
+                finish(future.result())
+            except Exception as exc:  # a judge process died: the submission still gets a report
+                failures.append(f"{entry.id}: {exc}")
+                finish(_grader_failure(plan, entry, hashes, exc))
+
+
+def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, Any]:
+    """Grade one entry in this process and return its report as a dict (picklable across processes)."""
+    try:
+        result = grade_submission(entry.path, plan, submission_id=entry.id)
+    except Exception as exc:  # a grader bug must not lose the submission
+        return _grader_failure(plan, entry, hashes, exc)
+    report = result.to_dict()
+    report["hashes"] = dict(hashes, submission=report["submission"]["sha256"])
+    return report
+
+
+def _grader_failure(plan: Plan, entry: Entry, hashes: dict[str, str], exc: BaseException) -> dict[str, Any]:
+    result = GradingResult(
+        assignment=plan.assignment.slug, id=entry.id, status="error", seed=plan.seed,
+        submission={"path": str(entry.path), "sha256": _sha(entry.path), "kind": "unknown"},
+        error={"kind": "grader", "message": f"The grader failed on this submission ({type(exc).__name__}: "
+                                            f"{str(exc)[:300]}); it was not graded. Re-run to retry."},
+        environment=environment(),
+    )
+    report = result.to_dict()
+    report["hashes"] = {}  # never reused: a grader failure is always retried
+    return report
+
+
+def selfcheck(assignments: list[str] | None = None, *, jobs: int | None = None, seed: int | None = None,
+              stream: TextIO | None = None) -> bool:
+    """Solution full, stubs 0, every mutant below full; prints a table."""
+    from grader.selfcheck import run_selfcheck
+
+    return run_selfcheck(list(assignments or []), jobs=jobs, seed=seed, stream=stream)
+
+
+def release(assignments: list[str], *, out: str | Path) -> list[Path]:
+    """Write the student bundle for `assignments` into `out`."""
+    from grader.release import build_release
+
+    return build_release(list(assignments), Path(out))
+
+
+def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
+    """Merge sharded grade outputs into one summary and gradebook."""
+    from grader.merge import merge_dirs
+
+    return merge_dirs([Path(d) for d in dirs], Path(out))

@@ -1,0 +1,99 @@
+"""The command line: parse arguments, call one `grader.api` function, turn errors into `Error: ...`.
+
+Exit codes: 0 success, 1 a check failed or the grader itself failed, 2 a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from grader import __version__
+from grader.errors import GraderError, UsageError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Autograder for TensorFlow/Keras exercises.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="run the public specs on your file (students)")
+    check.add_argument("assignment", help="assignment name, e.g. concat")
+    check.add_argument("file", nargs="?", help="your .py or .ipynb (default: the stub's name here)")
+    check.add_argument("--seed", type=int, help="fix the random inputs (default: new each run)")
+
+    grade = commands.add_parser("grade", help="grade submissions with public and hidden specs (instructors, CI)")
+    grade.add_argument("assignment")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="a submission, or a folder of submissions")
+    grade.add_argument("--out", required=True, help="folder for reports, summary.json and gradebook.csv")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    grade.add_argument("--format", default="json", help="json (always), gradescope, junit; comma-separated")
+    grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
+    grade.add_argument("--seed", type=int, help="fix the random inputs (default: new each run, recorded)")
+    grade.add_argument("--force", action="store_true", help="re-grade even unchanged submissions")
+    grade.add_argument("--max-mb", type=float, help="largest submission file accepted, in MB")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
+    selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    selfcheck.add_argument("--jobs", type=int, default=None)
+    selfcheck.add_argument("--seed", type=int)
+
+    release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
+    release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    release.add_argument("--out", required=True)
+
+    merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
+    merge.add_argument("dirs", nargs="+", metavar="DIR")
+    merge.add_argument("--out", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and 2
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except GraderError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; finished reports are kept. Run the same command again to resume.", file=sys.stderr)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader import api
+
+    if args.command == "check":
+        report = api.check(args.assignment, args.file, seed=args.seed)
+        return 0 if api.check_passed(report) else 1
+    if args.command == "grade":
+        run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
+                         formats=args.format.split(","), seed=args.seed, force=args.force, shard=args.shard,
+                         max_mb=args.max_mb, progress=not args.quiet)
+        total = len(run_.reports)
+        print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
+        for failure in run_.grader_failures:
+            print(f"grader failure: {failure}", file=sys.stderr)
+        return 1 if run_.grader_failures else 0
+    if args.command == "selfcheck":
+        return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed) else 1
+    if args.command == "release":
+        api.release(args.assignments, out=args.out)
+        return 0
+    if args.command == "merge":
+        api.merge(args.dirs, out=args.out)
+        return 0
+    raise UsageError(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    raise SystemExit(main())

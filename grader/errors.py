@@ -1,0 +1,44 @@
+"""Domain exceptions, declared side by side; the CLI turns them into `Error: ...`."""
+from __future__ import annotations
+
+
+class GraderError(Exception):
+    """Base class of every error the grader raises on purpose."""
+
+
+class UsageError(GraderError):
+    """The command line or API call was wrong (exit code 2)."""
+
+
+class UnknownAssignment(UsageError):
+    """No assignment of that name exists in the course."""
+
+
+class SubmissionError(GraderError):
+    """The submission cannot be run at all; it still gets a report with this message.
+
+    `kind` is a short machine-readable tag (syntax, empty, binary, too-large, notebook,
+    missing-name, not-found, import, crash, timeout, memory-limit).
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class WorkerCrashed(GraderError):
+    """The worker process ended while a request was in flight."""
+
+    def __init__(self, message: str, *, exit_code: int | None = None, flag: str | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.flag = flag
+
+
+class WorkerTimeout(GraderError):
+    """A request or the submission as a whole ran past its wall-clock limit."""
+
+
+class ProtocolError(GraderError):
+    """The worker sent something that is not a well-formed message."""

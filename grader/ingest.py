@@ -1,0 +1,167 @@
+"""Stage 1: find the submission's file, check its size and type, turn bytes into text.
+
+Nothing here runs or parses student code; it only reads bytes. A zip is read in
+memory (never extracted to disk), so path traversal inside it cannot write
+anywhere; members whose names try it are refused anyway, with a message.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import tokenize
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.errors import SubmissionError
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+CODE_SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A submission's text, ready for extraction."""
+
+    path: str
+    kind: str  # "python" or "notebook"
+    text: str
+    sha256: str
+    member: str | None = None  # the file chosen inside a zip or folder
+    notes: tuple[str, ...] = ()
+
+
+def submission_sha256(path: Path) -> str:
+    """Hash of a file, or of a folder's files (names and bytes) in sorted order."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def ingest(path: Path, stub: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    """Read the submission at `path` for an assignment whose stub is named `stub`."""
+    if not path.exists():
+        raise SubmissionError("not-found", f"No file or folder at {path}.")
+    if path.is_dir():
+        return _from_folder(path, stub, max_bytes)
+    if path.suffix.lower() == ".zip":
+        return _from_zip(path, stub, max_bytes)
+    if path.suffix.lower() not in CODE_SUFFIXES:
+        raise SubmissionError(
+            "file-type", f"{path.name} is not a .py, .ipynb or .zip file; submit your {stub} or its notebook."
+        )
+    data = _read_capped(path, max_bytes)
+    return _decode(str(path), path.name, data, member=None)
+
+
+def _ignored(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return any(part.startswith(".") or part == "__MACOSX" or part == "__pycache__" for part in parts)
+
+
+def _pick(names: list[str], stub: str, where: str) -> str:
+    """Choose the submission among candidate names: the stub's name, else the only code file."""
+    stem = Path(stub).stem
+    code = [n for n in names if not _ignored(n) and PurePosixPath(n).suffix.lower() in CODE_SUFFIXES]
+    for wanted in (stub, stem + ".ipynb"):
+        exact = [n for n in code if PurePosixPath(n).name == wanted]
+        if len(exact) == 1:
+            return exact[0]
+    if len(code) == 1:
+        return code[0]
+    if not code:
+        raise SubmissionError("not-found", f"{where} holds no .py or .ipynb file; expected {stub}.")
+    listed = ", ".join(sorted(code)[:5])
+    raise SubmissionError(
+        "ambiguous", f"{where} holds several code files ({listed}) and none is named {stub}; rename yours to {stub}."
+    )
+
+
+def _from_folder(folder: Path, stub: str, max_bytes: int) -> Source:
+    names = [str(p.relative_to(folder).as_posix()) for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    chosen = _pick(names, stub, f"The folder {folder.name}")
+    if chosen.lower().endswith(".zip"):
+        return _from_zip(folder / chosen, stub, max_bytes)
+    data = _read_capped(folder / chosen, max_bytes)
+    return _decode(str(folder), PurePosixPath(chosen).name, data, member=chosen)
+
+
+def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
+    _check_size(path.stat().st_size, max_bytes * 4, path.name)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError("zip", f"{path.name} is not a readable zip file ({exc}).") from None
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        for info in infos:
+            if _unsafe_member(info.filename):
+                raise SubmissionError("zip", f"{path.name} contains an unsafe path {info.filename!r}; zip your files again.")
+        chosen = _pick([i.filename for i in infos], stub, f"The zip {path.name}")
+        info = archive.getinfo(chosen)
+        _check_size(info.file_size, max_bytes, chosen)
+        try:
+            with archive.open(info) as member:
+                data = member.read(max_bytes + 1)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            raise SubmissionError("zip", f"{chosen} in {path.name} could not be read ({exc}).") from None
+    _check_size(len(data), max_bytes, chosen)
+    return _decode(str(path), PurePosixPath(chosen).name, data, member=chosen)
+
+
+def _unsafe_member(name: str) -> bool:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    return pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":")
+
+
+def _check_size(size: int, max_bytes: int, name: str) -> None:
+    if size > max_bytes:
+        raise SubmissionError(
+            "too-large", f"{name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; "
+            "clear notebook outputs (Cell > All Output > Clear) and remove data files."
+        )
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    _check_size(path.stat().st_size, max_bytes, path.name)
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    _check_size(len(data), max_bytes, path.name)
+    return data
+
+
+def _decode(path: str, name: str, data: bytes, *, member: str | None) -> Source:
+    kind = "notebook" if name.lower().endswith(".ipynb") else "python"
+    sha = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise SubmissionError("empty", f"{name} is empty; write your solution in it and submit again.")
+    if b"\0" in data:
+        raise SubmissionError("binary", f"{name} is not a text file (it holds binary data); submit the .py or .ipynb itself.")
+    text, notes = _decode_text(data, name, kind)
+    if _looks_binary(text):
+        raise SubmissionError("binary", f"{name} is not a text file (it is mostly unreadable bytes).")
+    return Source(path=path, kind=kind, text=text, sha256=sha, member=member, notes=notes)
+
+
+def _decode_text(data: bytes, name: str, kind: str) -> tuple[str, tuple[str, ...]]:
+    encoding = "utf-8-sig"
+    if kind == "python":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding), ()
+    except (UnicodeDecodeError, LookupError):
+        note = f"{name} is not valid {encoding}; unreadable bytes were replaced with U+FFFD."
+        return data.decode("utf-8", errors="replace"), (note,)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    return bad > max(8, len(sample) // 10)

@@ -1,0 +1,198 @@
+"""Starting, limiting and stopping worker processes (the untrusted side's cage).
+
+Each worker gets a fresh temporary folder as its working directory, a private
+HOME inside it, a scrubbed environment, resource limits set before any student
+code runs, stdout/stderr sent to capped files, and its own process group so the
+judge can kill everything it started. Wall-clock limits are enforced here, from
+outside the worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import WorkerCrashed, WorkerTimeout
+from grader.protocol import read_frame, write_frame
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+# TensorFlow's own C++ log lines ("E0000 00:00:... cuda_platform.cc:52] ...") are not the student's output.
+_TF_LOG = re.compile(r"^(?:[EWIF]\d{4} [\d:. ]+\s+\d+ [\w./]+:\d+\]|WARNING: All log messages before absl).*\n?", re.M)
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What one worker may use; enforced with rlimits and from the judge."""
+
+    memory_mb: int = 6144
+    file_mb: int = 64
+    open_files: int = 512
+    output_bytes: int = 64 * 1024
+
+
+def worker_env(home: Path, *, gpu: bool = False) -> dict[str, str]:
+    """A minimal environment: no tokens, no grader paths, TensorFlow kept quiet and single-BLAS-threaded."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "KERAS_HOME": str(home / ".keras"),
+    }
+    if not gpu:
+        env["CUDA_VISIBLE_DEVICES"] = "-1"
+    if os.environ.get("TF_USE_LEGACY_KERAS"):
+        env["TF_USE_LEGACY_KERAS"] = os.environ["TF_USE_LEGACY_KERAS"]
+    return env
+
+
+def apply_limits(limits: WorkerLimits) -> None:
+    """Called in the worker before student code: rlimits that TensorFlow tolerates."""
+    _limit(resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024)
+    _limit(resource.RLIMIT_NOFILE, limits.open_files)
+    _limit(resource.RLIMIT_CORE, 0)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the cap fails instead of killing
+
+
+def _limit(kind: int, value: int) -> None:
+    soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    try:
+        resource.setrlimit(kind, (value, value if hard == resource.RLIM_INFINITY else hard))
+    except (ValueError, OSError):
+        pass
+
+
+@dataclass
+class Worker:
+    """The judge's handle on one running worker process."""
+
+    pid: int
+    req_fd: int
+    resp_fd: int
+    folder: Path
+    limits: WorkerLimits
+    popen: subprocess.Popen[bytes] | None = None
+    flags: set[str] = field(default_factory=set)
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait for its answer, killing the worker on timeout."""
+        deadline = time.monotonic() + timeout
+        try:
+            write_frame(self.req_fd, message)
+            return read_frame(self.resp_fd, deadline)
+        except WorkerTimeout:
+            self.kill()
+            self.flags.add("timeout")
+            raise
+        except (BrokenPipeError, ConnectionResetError):
+            raise WorkerCrashed("the worker process ended", exit_code=self.exit_code()) from None
+        except WorkerCrashed as exc:
+            raise WorkerCrashed(str(exc), exit_code=self.exit_code()) from None
+
+    def alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return self.exit_code() is None
+
+    def exit_code(self) -> int | None:
+        if self.popen is None:
+            return None
+        try:
+            return self.popen.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """Kill the whole process group, then anything still in it."""
+        for sig in (signal.SIGKILL,):
+            try:
+                os.killpg(self.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.popen is not None:
+            try:
+                self.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def output(self) -> tuple[str, str, bool]:
+        """Student stdout and stderr, capped; True when either was cut."""
+        out, cut_out = _read_capped(self.folder / "stdout.txt", self.limits.output_bytes)
+        err, cut_err = _read_capped(self.folder / "stderr.txt", self.limits.output_bytes)
+        return out, _TF_LOG.sub("", err), cut_out or cut_err
+
+    def close(self) -> None:
+        """Stop the worker; its folder stays for the next process of the same submission."""
+        try:
+            write_frame(self.req_fd, {"op": "exit"})
+        except OSError:
+            pass
+        self.kill()
+        for fd in (self.req_fd, self.resp_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(cap + 1)
+    except OSError:
+        return "", False
+    return data[:cap].decode("utf-8", errors="replace"), len(data) > cap
+
+
+def make_folder() -> Path:
+    """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-"))
+    (folder / "home" / "tmp").mkdir(parents=True)
+    return folder
+
+
+def start_cold(folder: Path, limits: WorkerLimits, *, gpu: bool = False) -> Worker:
+    """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
+    work = folder / "home"
+    req_r, req_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    env = worker_env(work, gpu=gpu)
+    with (folder / "stdout.txt").open("ab") as out, (folder / "stderr.txt").open("ab") as err:
+        popen = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits))],
+            pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=err, start_new_session=True,
+        )
+    os.close(req_r)
+    os.close(resp_w)
+    return Worker(pid=popen.pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, popen=popen)
+
+
+# -I ignores PYTHONPATH, so the boot line puts the grader's parent on sys.path itself.
+_BOOT = (
+    "import sys; sys.path.insert(0, %r)\n"
+    "from grader.sandbox import apply_limits, WorkerLimits\n"
+    "import json; apply_limits(WorkerLimits(**json.loads(sys.argv[3])))\n"
+    "sys.path.pop(0)\n"
+    "from grader.worker import serve\n"
+    "serve(int(sys.argv[1]), int(sys.argv[2]))\n"
+) % PACKAGE_PARENT

@@ -1,0 +1,204 @@
+"""The judge's view of one submission: a worker to load it into and probes to call.
+
+Specs receive a `Submission` through the `submission` fixture. `call()` runs one
+probe in the worker and returns plain data; student errors, timeouts and
+crashes come back as exceptions the result collector turns into outcomes.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+
+from grader.course import Assignment
+from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
+from grader.extract import Extracted
+from grader.sandbox import Worker, WorkerLimits, make_folder, start_cold
+
+Launcher = Callable[[Path, WorkerLimits], Worker]
+
+
+class StudentCodeError(GraderError):
+    """The student's code raised while a probe ran it."""
+
+
+class MissingName(GraderError):
+    """The submission does not define a name the contract requires."""
+
+
+@dataclass
+class LoadInfo:
+    """What loading the submission told us."""
+
+    defined: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+class Submission:
+    """A loaded submission, as specs see it."""
+
+    def __init__(self, extracted: Extracted, assignment: Assignment, *, seed: int,
+                 launcher: Launcher | None = None, gpu: bool = False) -> None:
+        self.extracted = extracted
+        self.assignment = assignment
+        self.seed = seed
+        self.gpu = gpu
+        self.limits = WorkerLimits(memory_mb=assignment.limits.memory_mb,
+                                   output_bytes=assignment.limits.output_bytes)
+        self._launch = launcher or (lambda folder, limits: start_cold(folder, limits, gpu=gpu))
+        self._folder = make_folder()
+        self._worker: Worker | None = None
+        self._deadline = time.monotonic() + assignment.limits.submission_s
+        self._calls = 0
+        self.flags: set[str] = set()
+        self.load_info: LoadInfo | None = None
+        self.load_error: SubmissionError | None = None
+
+    # -- the API specs use ------------------------------------------------------
+    def call(self, probe: str, **kwargs: Any) -> Any:
+        """Run `probe` from the assignment's probes.py on the submission; return its answer."""
+        __tracebackhide__ = True
+        worker = self._ensure_loaded()
+        self._calls += 1
+        reply = self._request(worker, {"op": "call", "probe": probe, "kwargs": kwargs,
+                                       "seed": self.seed + self._calls})
+        if not reply.get("ok"):
+            raise StudentCodeError(self.describe_error(reply.get("error")))
+        return reply.get("value")
+
+    def defines(self, name: str) -> bool:
+        """True when the submission defines `name` at top level."""
+        self._ensure_loaded()
+        return self.load_info is not None and name in self.load_info.defined
+
+    def require(self, *names: str) -> None:
+        """Fail the test (not the submission) if a contract name is missing."""
+        __tracebackhide__ = True
+        for name in names:
+            if not self.defines(name):
+                raise MissingName(self.missing_message(name))
+
+    def restart(self) -> None:
+        """A fresh process for the same submission; files in its working folder stay."""
+        self._stop()
+        self._ensure_loaded()
+
+    # -- lifecycle ----------------------------------------------------------------
+    def load(self) -> LoadInfo:
+        """Start a worker and load the submission; raise SubmissionError if it cannot run."""
+        self._ensure_loaded()
+        assert self.load_info is not None
+        return self.load_info
+
+    def _ensure_loaded(self) -> Worker:
+        if self.load_error is not None:
+            raise self.load_error
+        if self._worker is not None and self._worker.alive():
+            return self._worker
+        self._stop()
+        self._worker = self._launch(self._folder, self.limits)
+        message = {"op": "load", "code": self.extracted.code, "probes": str(self.assignment.probes),
+                   "names": list(self.assignment.names), "seed": self.seed,
+                   "logical_cpus": self.assignment.logical_cpus}
+        try:
+            reply = self._request(self._worker, message, startup=True)
+        except WorkerTimeout:
+            self.load_error = SubmissionError("timeout", "Loading your code did not finish in time; "
+                                              "look for an endless loop or long work at top level.")
+            raise self.load_error from None
+        except WorkerCrashed as exc:
+            self.load_error = SubmissionError("crash", f"Your code stopped the grading process while it was "
+                                              f"loading ({exc}); remove exit() or os._exit() calls at top level.")
+            raise self.load_error from None
+        if not reply.get("ok"):
+            self.load_error = SubmissionError("import", "Your code could not be loaded: "
+                                              + self.describe_error(reply.get("error")))
+            raise self.load_error
+        self.load_info = _load_info(reply.get("value"))
+        return self._worker
+
+    def _request(self, worker: Worker, message: dict[str, Any], *, startup: bool = False) -> dict[str, Any]:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            self.flags.add("timeout")
+            raise WorkerTimeout("the time allowed for the whole submission ran out")
+        budget = self.assignment.limits.request_s + (30.0 if startup else 0.0)
+        try:
+            return worker.request(message, min(budget, left))
+        except WorkerTimeout:
+            self.flags.add("timeout")
+            self._stop()
+            raise
+        except WorkerCrashed:
+            self._stop()
+            raise
+        except ProtocolError:
+            self.flags.add("protocol")
+            self._stop()
+            raise
+
+    def _stop(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self.flags |= self._worker.flags
+            self._worker = None
+
+    def output(self) -> tuple[str, str, bool]:
+        """Student stdout/stderr over all of this submission's processes."""
+        probe = Worker(pid=0, req_fd=-1, resp_fd=-1, folder=self._folder, limits=self.limits)
+        return probe.output()
+
+    def close(self) -> None:
+        self._stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    # -- messages -------------------------------------------------------------------
+    def describe_error(self, error: Any) -> str:
+        """An exception from the worker, in the student's terms ('ValueError at cell 3, line 2: ...')."""
+        if not isinstance(error, dict):
+            return "your code raised an error"
+        kind = str(error.get("type", "Error"))[:80]
+        text = clean_message(str(error.get("message", "")))
+        lines = [n for n in error.get("lines", []) if isinstance(n, int)]
+        where = f" at {self.extracted.where(lines[-1])}" if lines else ""
+        return f"{kind}{where}: {text}" if text else f"{kind}{where}"
+
+    def missing_message(self, name: str) -> str:
+        import difflib
+
+        names = self.load_info.names if self.load_info else list(self.extracted.defined)
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f" (found {close[0]!r}; names are case-sensitive and must match exactly)" if close else ""
+        return f"Your code does not define {name}{hint}."
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}")
+
+
+def clean_message(text: str, limit: int = 400) -> str:
+    """An exception message made readable: no terminal colours, no TensorFlow node names, one paragraph."""
+    text = _TF_NODE.sub("", _ANSI.sub("", text))
+    if text.startswith("Exception encountered when calling"):
+        parts = [p.strip() for p in text.split("\n\n") if p.strip()]
+        text = parts[1] if len(parts) > 1 else parts[0]
+        text = text.split("Arguments received by")[0]
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _load_info(value: Any) -> LoadInfo:
+    if not isinstance(value, dict):
+        raise ProtocolError("bad load reply")
+    return LoadInfo(**{k: [x for x in value.get(k, []) if isinstance(x, (str, dict))]
+                       for k in ("defined", "missing", "problems", "names")})
+
+

@@ -1,0 +1,23 @@
+"""Mutant: uses OneDeviceStrategy on try_gpu(): the variables are not mirrored."""
+import tensorflow as tf
+
+
+def num_gpus():
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def try_gpu(i=0):
+    if num_gpus() >= i + 1:
+        return f"/GPU:{i}"
+    return "/CPU:0"
+
+
+def try_all_gpus():
+    gpus = [f"/GPU:{i}" for i in range(num_gpus())]
+    return gpus if gpus else ["/CPU:0"]
+
+
+def build_mirrored(build_fn):
+    strategy = tf.distribute.OneDeviceStrategy(try_gpu())
+    with strategy.scope():
+        return build_fn()
