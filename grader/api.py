@@ -96,8 +96,10 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
-    entries = [e for e in discover([Path(p) for p in paths]) if in_shard(e, parse_shard(shard))]
+    slice_ = parse_shard(shard)
     out_dir = Path(out)
+    entries = [e for e in discover([Path(p) for p in paths])
+               if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb)
     hashes = {"specs": specs_hash(plan)}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from grader import __version__
-from grader.course import Assignment
+from grader.course import Assignment, Limits
 from grader.errors import SubmissionError
 from grader.extract import Extracted, extract
 from grader.ingest import Source, ingest, submission_sha256
@@ -35,6 +35,7 @@ class Plan:
     max_bytes: int = 5 * 1024 * 1024
     warm: bool = True
     zygote_socket: str | None = None  # set while a warm zygote serves this plan
+    limits: Limits | None = None  # overrides the assignment's limits (tests, --timeout)
 
     def launcher(self) -> Launcher | None:
         if self.zygote_socket is None:
@@ -62,7 +63,7 @@ def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingRe
 
 def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
            info: dict[str, Any], started: float) -> GradingResult:
-    submission = Submission(extracted, plan.assignment, seed=plan.seed, launcher=plan.launcher())
+    submission = Submission(extracted, plan.assignment, seed=plan.seed, launcher=plan.launcher(), limits=plan.limits)
     extraction = _extraction_info(extracted)
     try:
         load = submission.load()

@@ -124,7 +124,7 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
     if isinstance(exc, WorkerCrashed):
         return "error", "Your code stopped the grading process (exit, crash or memory exhaustion).", None
     if isinstance(exc, SubmissionError):
-        return "error", exc.message, None
+        return ("timeout" if exc.kind == "timeout" else "error"), exc.message, None
     if isinstance(exc, ProtocolError):
         return "error", "Your code's answer could not be read back (it was not plain numbers or text).", None
     if isinstance(exc, AssertionError):
@@ -144,7 +144,7 @@ def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibilit
         "-c", str(SPEC_INI), "--rootdir", str(specs[0].parent if specs else "."),
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:logging",
         "--assert=plain", "--import-mode=importlib", "-s",
-        "--timeout", str(int(submission.assignment.limits.submission_s * 2 + 60)),
+        "--timeout", str(int(submission.budget.submission_s * 2 + 60)),
     ]
     code = pytest.main(args, plugins=[collector, SubmissionPlugin(submission, seed)])
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not collector.expected:

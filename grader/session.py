@@ -16,7 +16,7 @@ from typing import Any
 
 
 
-from grader.course import Assignment
+from grader.course import Assignment, Limits
 from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
 from grader.extract import Extracted
 from grader.sandbox import Worker, WorkerLimits, make_folder, start_cold
@@ -46,17 +46,17 @@ class Submission:
     """A loaded submission, as specs see it."""
 
     def __init__(self, extracted: Extracted, assignment: Assignment, *, seed: int,
-                 launcher: Launcher | None = None, gpu: bool = False) -> None:
+                 launcher: Launcher | None = None, gpu: bool = False, limits: Limits | None = None) -> None:
         self.extracted = extracted
         self.assignment = assignment
         self.seed = seed
         self.gpu = gpu
-        self.limits = WorkerLimits(memory_mb=assignment.limits.memory_mb,
-                                   output_bytes=assignment.limits.output_bytes)
+        self.budget = limits or assignment.limits
+        self.limits = WorkerLimits(memory_mb=self.budget.memory_mb, output_bytes=self.budget.output_bytes)
         self._launch = launcher or (lambda folder, limits: start_cold(folder, limits, gpu=gpu))
         self._folder = make_folder()
         self._worker: Worker | None = None
-        self._deadline = time.monotonic() + assignment.limits.submission_s
+        self._deadline = time.monotonic() + self.budget.submission_s
         self._calls = 0
         self.flags: set[str] = set()
         self.load_info: LoadInfo | None = None
@@ -130,7 +130,7 @@ class Submission:
         if left <= 0:
             self.flags.add("timeout")
             raise WorkerTimeout("the time allowed for the whole submission ran out")
-        budget = self.assignment.limits.request_s + (30.0 if startup else 0.0)
+        budget = self.budget.request_s + (30.0 if startup else 0.0)
         try:
             return worker.request(message, min(budget, left))
         except WorkerTimeout:

@@ -31,9 +31,13 @@ def expected_devices(answer):
     return [short(d) for d in answer["cpu_devices"]]
 
 
+# One shape for every mirrored model in a worker: TensorFlow reuses collective-op keys across
+# MirroredStrategy objects in one process, and a later all-reduce of another shape aborts.
+N_IN, N_OUT, BATCH = 4, 3, 8
+
+
 def mirrored(submission, rng, lr=0.1):
-    n_in, n_out = int(rng.integers(2, 6)), int(rng.integers(1, 4))
-    batch = 2 * int(rng.integers(2, 5))  # even: splits over two replicas
+    n_in, n_out, batch = N_IN, N_OUT, BATCH
     X = rng.normal(size=(batch, n_in)).astype(np.float32)
     y = rng.normal(size=(batch, n_out)).astype(np.float32)
     w = dense_weights(rng, n_in, n_out)

@@ -1,0 +1,150 @@
+"""Hidden specs for `initializer` (grader only). Each names the mistake it exists to catch.
+
+The statistical specs draw 2**18 = 262,144 entries from MyInit (a fresh draw per call) and
+allow a correct MyInit to fail with probability at most 5e-10 per grading run in all:
+- three exact binomial checks (the counts of zeros, of entries in [5, 10] and of entries in
+  [-10, -5]), each two-sided with false-alarm rate 1e-10, bounds from the exact Bin(n, p) tails
+  (widened by 2 counts: on the float32 grid P(|w| < 5) differs from 1/2 by about 1e-7);
+- two Dvoretzky-Kiefer-Wolfowitz-Massart checks that the values in [5, 10] and in [-10, -5] are
+  uniform there: P(sup |F_n - F| > eps) <= 2 exp(-2 n eps^2) = 1e-10 each (eps widened by 1e-4 for
+  the float32 grid).
+The range checks are exact: a correct MyInit never returns anything outside the allowed set.
+"""
+import math
+
+import numpy as np
+
+from grader.spec import assert_close, assert_equal, check, dense_weights, fail, points
+
+SAMPLE_SHAPE = [512, 512]
+ALPHA = 1e-10  # false-alarm rate of each statistical check; five checks in all
+
+
+def allowed(values):
+    size = np.abs(values)
+    return (values == 0) | ((size >= 5) & (size <= 10))
+
+
+def binomial_bounds(n, p, alpha):
+    """[lo, hi] with P(K < lo) <= alpha/2 and P(K > hi) <= alpha/2 for K ~ Binomial(n, p), exactly."""
+    k = np.arange(n + 1)
+    log_fact = np.array([math.lgamma(i + 1.0) for i in range(n + 1)])
+    log_pmf = log_fact[n] - log_fact - log_fact[::-1] + k * math.log(p) + (n - k) * math.log1p(-p)
+    pmf = np.exp(log_pmf)
+    at_most = np.cumsum(pmf)                 # P(K <= k)
+    at_least = np.cumsum(pmf[::-1])[::-1]    # P(K >= k)
+    lo = int(np.argmax(at_most > alpha / 2))
+    hi = int(np.nonzero(at_least > alpha / 2)[0][-1])
+    return lo - 2, hi + 2
+
+
+def cdf_gap(values, low, high):
+    """Kolmogorov-Smirnov distance between the sample and U(low, high)."""
+    x = np.sort((values - low) / (high - low))
+    n = x.size
+    steps = np.arange(1, n + 1) / n
+    return float(max(np.max(steps - x), np.max(x - (steps - 1 / n))))
+
+
+def draw_sample(submission):
+    answer = submission.call("draw", shape=SAMPLE_SHAPE, dtype="float32")
+    assert_equal(answer["shape"], SAMPLE_SHAPE, "The shape of MyInit()((512, 512), dtype='float32')")
+    return np.asarray(answer["values"], dtype=np.float64).ravel()
+
+
+@points(1)
+def test_shape_and_dtype_are_honoured(submission, rng):
+    """Catches: ignoring `shape` (a fixed shape) or `dtype` (always float32, or a float32 cast that fails)."""
+    shapes = [[int(rng.integers(2, 6)) for _ in range(3)], [int(rng.integers(5, 30))], [3, 4]]
+    calls = [[shapes[0], "float32"], [shapes[1], "float64"], [shapes[2], "float64"]]
+    for (shape, dtype), answer in zip(calls, submission.call("draw_calls", calls=calls)):
+        what = f"MyInit()({tuple(shape)}, dtype='{dtype}')"
+        if "error" in answer:
+            hint = " (make every tensor in the dtype you are given)" if dtype != "float32" else ""
+            fail(f"{what} raised {answer['error']}{hint}.")
+        assert_equal(answer["shape"], shape, f"The shape of {what}")
+        assert_equal(answer["dtype"], dtype, f"The dtype of {what}")
+        check(bool(allowed(answer["values"]).all()), f"Some entries of {what} are not 0, in [5, 10] or in [-10, -5].")
+    assert_equal(submission.call("config"), "dict", "The type of MyInit().get_config()")
+
+
+@points(1)
+def test_values_only_in_allowed_ranges(submission, rng):
+    """Catches: no zeroing (values in (-5, 5)), a wrong threshold, wrong ranges (beyond [-10, 10])."""
+    answer = submission.call("draw", shape=[64, 64, 64], dtype="float32")
+    assert_equal(answer["shape"], [64, 64, 64], "The shape of MyInit()((64, 64, 64), dtype='float32')")
+    values = np.asarray(answer["values"], dtype=np.float64)
+    check(bool(np.isfinite(values).all()), "MyInit returned NaN or infinite values.")
+    small = int(((values != 0) & (np.abs(values) < 5)).sum())
+    check(small == 0, f"{small} of {values.size} entries are non-zero with |w| < 5; MyInit should zero "
+          "every entry with |w| < 5.")
+    large = int((np.abs(values) > 10).sum())
+    check(large == 0, f"{large} of {values.size} entries have |w| > 10; draw from U(-10, 10).")
+
+
+@points(1.5)
+def test_proportions(submission, rng):
+    """Catches: wrong proportions (zeros not 1/2, or the signs unbalanced), e.g. only positive values."""
+    values = draw_sample(submission)
+    n = values.size
+    lo, hi = binomial_bounds(n, 0.5, ALPHA)
+    zeros = int((values == 0).sum())
+    check(lo <= zeros <= hi, f"{zeros / n:.2%} of a large sample from MyInit are zero; about 50% should be "
+          "(far outside what chance allows).")
+    lo, hi = binomial_bounds(n, 0.25, ALPHA)
+    for name, count in (("in [5, 10]", int(((values >= 5) & (values <= 10)).sum())),
+                        ("in [-10, -5]", int(((values <= -5) & (values >= -10)).sum()))):
+        check(lo <= count <= hi, f"{count / n:.2%} of a large sample from MyInit are {name}; about 25% should "
+              "be (far outside what chance allows).")
+
+
+@points(1)
+def test_uniform_within_each_range(submission, rng):
+    """Catches: values not uniform on [5, 10] and [-10, -5] (e.g. normal draws, or clipping to the edges)."""
+    values = draw_sample(submission)
+    for name, part in (("[5, 10]", values[(values >= 5) & (values <= 10)]),
+                       ("[-10, -5]", -values[(values <= -5) & (values >= -10)])):
+        n = part.size
+        check(n >= 1000, f"Too few entries of a large sample from MyInit are in {name} ({n}).")
+        eps = math.sqrt(math.log(2 / ALPHA) / (2 * n)) + 1e-4
+        gap = cdf_gap(part, 5.0, 10.0)
+        check(gap <= eps, f"The entries of MyInit in {name} are not uniform there (their distribution is "
+              f"{gap:.3f} away from uniform, more than chance allows).")
+
+
+@points(0.5)
+def test_build_net_uses_myinit(submission, rng):
+    """Catches: build_net() without kernel_initializer=MyInit() on the first Dense layer."""
+    X = rng.random((2, 30, 20), dtype=np.float32)
+    answer = submission.call("net_structure", X=X)
+    kernel = answer["kernel"]
+    check(isinstance(kernel, np.ndarray) and kernel.shape == (600, 4),
+          "After a call on a (2, 30, 20) input, net.layers[1] of build_net() should hold a (600, 4) kernel.")
+    zeros = float((kernel == 0).mean())
+    check(bool(allowed(kernel).all()) and 0.3 <= zeros <= 0.7,
+          "The first Dense layer of build_net() was not initialized by MyInit (its kernel has the wrong values).")
+    check(bool(answer["initializer_is_myinit"]), "The first Dense layer of build_net() should be created with "
+          "kernel_initializer=MyInit().")
+
+
+@points(1)
+def test_edit_params_assigns_in_place(submission, rng):
+    """Catches: replacing the kernel variable instead of assigning to it, editing the wrong layer,
+    hard-coded sizes, edits that do not reach the model's output."""
+    n_in, units = int(rng.integers(3, 8)), int(rng.integers(2, 7))
+    X = rng.normal(size=(3, n_in)).astype(np.float32)
+    w1, w2 = dense_weights(rng, n_in, units), dense_weights(rng, units, 1)
+    answer = submission.call("edit", X=X, w1=w1, w2=w2)
+    expected = w1[0] + 1
+    expected[0, 0] = 42
+    what = f"The kernel of net.layers[1] (Dense({units}) on {n_in} inputs) after edit_params(net)"
+    assert_close(answer["kernel"], expected, what)
+    check(bool(answer["same_variable"]), "edit_params replaced the kernel variable of net.layers[1] with a new "
+          "one; assign to the existing variable instead (variable.assign(...)).")
+    assert_close(answer["old_variable"], expected, "The kernel variable of net.layers[1] (the one the model "
+                 "tracks) after edit_params(net)")
+    assert_close(answer["bias"], w1[1], "The bias of net.layers[1] after edit_params(net) (it should not change)")
+    assert_close(answer["second_layer"][0], w2[0], "The kernel of net.layers[2] after edit_params(net) (it "
+                 "should not change)")
+    out = np.maximum(X @ expected + w1[1], 0) @ w2[0] + w2[1]
+    assert_close(answer["output"], out, "The model's output after edit_params(net)")

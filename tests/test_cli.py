@@ -1,0 +1,97 @@
+"""The command line end to end, as users and CI scripts call it."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "concat" / "solution.py"
+
+
+def grader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A small class: a correct file, a wrong one, a syntax error, random bytes, a student folder."""
+    folder = tmp_path_factory.mktemp("class")
+    shutil.copy(SOLUTION, folder / "alice.py")
+    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", folder / "bob.py")
+    (folder / "carol.py").write_text("def broken(:\n", encoding="utf-8")
+    (folder / "dave.bin").write_bytes(bytes(range(256)) * 8)
+    (folder / "erin").mkdir()
+    shutil.copy(SOLUTION, folder / "erin" / "concat.py")
+    out = tmp_path_factory.mktemp("out")
+    done = grader("grade", "concat", str(folder), "--out", str(out), "--jobs", "2", "--seed", "7",
+                  "--format", "json,gradescope,junit")
+    return folder, out, done
+
+
+def test_grade_writes_a_report_per_submission_and_exits_0(graded_class):
+    _, out, done = graded_class
+    assert done.returncode == 0, done.stderr
+    assert "5 submission(s): 5 graded, 0 unchanged" in done.stdout
+    for sid in ("alice", "bob", "carol", "dave", "erin"):
+        report = json.loads((out / f"{sid}.json").read_text())
+        assert report["schema"] == "grader-report/1" and report["id"] == sid and report["seed"] == 7
+        assert (out / f"{sid}.results.json").exists() and (out / f"{sid}.junit.xml").exists()
+
+
+def test_summary_and_gradebook_follow_the_contract(graded_class):
+    _, out, _ = graded_class
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["schema"] == "grader-summary/1" and summary["assignment"] == "concat"
+    by_id = {s["id"]: s for s in summary["submissions"]}
+    assert by_id["alice"]["score"] == 10 and by_id["erin"]["score"] == 10
+    assert by_id["carol"]["status"] == "error" and by_id["dave"]["status"] == "error"
+    assert by_id["alice"]["reports"] == {"json": "alice.json", "gradescope": "alice.results.json",
+                                         "junit": "alice.junit.xml"}
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert [r["id"] for r in rows] == ["alice", "bob", "carol", "dave", "erin"]
+    assert list(rows[0])[:4] == ["id", "score", "max_score", "status"]
+    assert rows[1]["score"] == "0" and rows[0]["max_score"] == "10"
+
+
+def test_regrading_unchanged_submissions_reuses_reports(graded_class):
+    folder, out, _ = graded_class
+    again = grader("grade", "concat", str(folder), "--out", str(out), "--seed", "7", "--quiet")
+    assert again.returncode == 0
+    assert "0 graded, 5 unchanged" in again.stdout
+
+
+def test_check_exit_codes_and_table(tmp_path):
+    shutil.copy(SOLUTION, tmp_path / "concat.py")
+    good = grader("check", "concat", cwd=tmp_path)  # default file: the stub's name here
+    assert good.returncode == 0, good.stderr
+    assert "PASS  test_output_shape" in good.stdout and "Total: 2.5 / 2.5" in good.stdout
+    bad = grader("check", "concat", str(ROOT / "assignments" / "concat" / "concat.py"))
+    assert bad.returncode == 1
+    assert "NotImplementedError at line 17" in bad.stdout and "Total: 0 / 2.5" in bad.stdout
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path, capsys):
+    assert main(["grade", "nosuch", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "Error: no assignment named 'nosuch' (known: " in capsys.readouterr().err
+    assert main(["grade", "concat", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["grade", "concat", str(tmp_path), "--out", str(tmp_path / "o"), "--shard", "3/2"]) == 2
+    assert main(["grade", "concat", str(tmp_path), "--out", str(tmp_path / "o"), "--format", "pdf"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    parser = build_parser()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = parser._subparsers._group_actions[0].choices  # argparse keeps them here
+    for name, sub in commands.items():
+        assert sub.description or sub.format_help(), name
+        assert f"grader {name}" in readme, f"README does not mention `grader {name}`"
