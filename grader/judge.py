@@ -32,6 +32,8 @@ class SpecsBroken(GraderError):
 class TestOutcome:
     """One spec's result on one submission and device leg."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     name: str
     points: float
     outcome: str  # passed | failed | error | timeout | skipped

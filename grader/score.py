@@ -17,6 +17,8 @@ SCHEMA = "grader-report/1"
 class TestScore:
     """A test outcome with the points it earned."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     outcome: TestOutcome
     score: float
 

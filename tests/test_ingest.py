@@ -425,3 +425,14 @@ def test_sha256_of_a_folder_covers_names_and_bytes(tmp_path: Path) -> None:
 
 def test_sha256_of_an_empty_folder(tmp_path: Path) -> None:
     assert submission_sha256(tmp_path) == hashlib.sha256().hexdigest()
+
+
+def test_folder_ignores_symlinks_out_of_it(tmp_path: Path) -> None:
+    secret = tmp_path / "outside.py"
+    secret.write_text("instructor_secret = 1\n")
+    folder = tmp_path / "mallory"
+    folder.mkdir()
+    (folder / "concat.py").symlink_to(secret)
+    error = refused(folder)
+    assert error.kind == "not-found"
+    assert error.message == "The folder mallory holds no .py or .ipynb file; expected concat.py."

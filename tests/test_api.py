@@ -1,0 +1,40 @@
+"""Incremental regrading and resuming: only what changed is graded again."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from grader.api import grade, make_plan, specs_hash
+from grader.course import load_assignment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_only_changed_submissions_are_regraded_and_half_runs_resume(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(ROOT / "solutions" / "concat" / "solution.py", folder / "a.py")
+    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", folder / "b.py")
+    out = tmp_path / "out"
+    first = grade("concat", [folder], out=out, seed=5, progress=False, jobs=1)
+    assert (first.graded, first.reused) == (2, 0)
+    assert (grade("concat", [folder], out=out, progress=False).graded, ) == (0,)
+    (folder / "b.py").write_text((folder / "a.py").read_text())  # b fixes the code
+    (out / "a.json").unlink()  # as if the batch had been killed before a's report
+    third = grade("concat", [folder], out=out, progress=False, jobs=1)
+    assert (third.graded, third.reused) == (2, 0)  # a: report lost; b: changed
+    assert json.loads((out / "b.json").read_text())["score"] == 10
+    assert not list(out.glob(".*.tmp"))
+    assert grade("concat", [folder], out=out, progress=False, force=True).graded == 2
+
+
+def test_a_changed_spec_changes_the_hash(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "assignments" / "concat", course / "assignments" / "concat")
+    shutil.copytree(ROOT / "solutions" / "concat", course / "solutions" / "concat")
+    before = specs_hash(make_plan(load_assignment("concat", course), public_only=False, seed=1))
+    spec = course / "solutions" / "concat" / "hidden" / "test_hidden.py"
+    spec.write_text(spec.read_text() + "\n# a new check\n")
+    after = specs_hash(make_plan(load_assignment("concat", course), public_only=False, seed=1))
+    assert before != after

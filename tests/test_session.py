@@ -1,0 +1,61 @@
+"""The `submission` fixture's object: calls, restarts, errors in the student's terms."""
+from __future__ import annotations
+
+import pytest
+
+from grader.course import load_assignment
+from grader.extract import extract
+from grader.ingest import Source
+from grader.session import StudentCodeError, Submission, clean_message
+from grader.zygote import fork_worker
+
+CODE = '''
+import os
+import tensorflow as tf
+
+def save(name, text):
+    with open(name, "w") as handle:
+        handle.write(text)
+
+def read(name):
+    return open(name).read()
+
+def boom():
+    raise ValueError("bad shape")
+'''
+
+
+@pytest.fixture
+def submission(zygote):
+    extracted = extract(Source(path="s.py", kind="python", text=CODE, sha256=""))
+    sub = Submission(extracted, load_assignment("concat"), seed=3,
+                     launcher=lambda folder, limits: fork_worker(zygote.socket_path, folder, limits))
+    yield sub
+    sub.close()
+
+
+def test_restart_gives_a_fresh_process_with_the_same_files(submission, tmp_path):
+    probes = tmp_path / "probes.py"
+    probes.write_text("import os\ndef pid(sub):\n    return os.getpid()\n"
+                      "def save(sub, n, t):\n    sub.save(n, t)\ndef read(sub, n):\n    return sub.read(n)\n"
+                      "def boom(sub):\n    sub.boom()\n")
+    object.__setattr__(submission.assignment, "folder", tmp_path)  # probes.py lives in the folder
+    first = submission.call("pid")
+    submission.call("save", n="params.txt", t="hello")
+    submission.restart()
+    assert submission.call("pid") != first
+    assert submission.call("read", n="params.txt") == "hello"
+    with pytest.raises(StudentCodeError, match=r"ValueError at line 13: bad shape"):
+        submission.call("boom")
+
+
+def test_missing_names_suggest_the_close_one(submission):
+    submission.load_info = None
+    assert "found 'boom'" not in submission.missing_message("ConcatBlock")
+    assert "found 'save'" in submission.missing_message("Save")
+
+
+def test_clean_message_strips_keras_noise():
+    raw = ("Exception encountered when calling ConcatBlock.call().\n\n\x1b[1m{{function_node __wrapped__X}} "
+           "Incompatible shapes: [4,3] vs. [4,5]\x1b[0m\n\nArguments received by ConcatBlock.call(): X=...")
+    assert clean_message(raw) == "Incompatible shapes: [4,3] vs. [4,5]"

@@ -1,0 +1,28 @@
+"""The worker loads leniently, like a notebook, and describes errors in the student's terms."""
+from __future__ import annotations
+
+from grader.sandbox import WorkerLimits, make_folder
+from grader.worker import describe_exception
+from grader.zygote import fork_worker
+
+
+def test_describe_exception_keeps_only_student_lines():
+    namespace: dict = {}
+    exec(compile("def f():\n    raise ValueError('bad')\n", "/x/submission.py", "exec"), namespace)
+    try:
+        namespace["f"]()
+    except ValueError as exc:
+        info = describe_exception(exc)
+    assert info == {"type": "ValueError", "message": "bad", "lines": [2]}
+    assert describe_exception(SystemExit(3))["message"] == "your code called exit(3)"
+
+
+def test_failing_statements_are_recorded_and_skipped(zygote, tmp_path):
+    worker = fork_worker(zygote.socket_path, make_folder(), WorkerLimits())
+    code = "import not_a_real_module\nx = 1\ny = 1 / 0\ndef f():\n    return x\n"
+    reply = worker.request({"op": "load", "code": code, "probes": __file__, "names": ["f", "y"], "seed": 0}, 60)
+    worker.close()
+    value = reply["value"]
+    assert value["defined"] == ["f"] and value["missing"] == ["y"]
+    assert [(p["line"], p["type"]) for p in value["problems"]] == [(1, "ModuleNotFoundError"),
+                                                                    (3, "ZeroDivisionError")]
