@@ -156,6 +156,7 @@ def _cell_python(source: str) -> str:
     stripped = source.lstrip()
     if stripped.startswith(PYTHON_CELL_MAGICS):
         source = "pass\n" + source.partition("\n")[2]  # the magic line becomes a no-op line
+    source = _join_magic_continuations(source)
     try:
         python = TransformerManager().transform_cell(source)
     except Exception:  # IPython's transformer is a black box on odd input; fall back to raw text
@@ -164,6 +165,27 @@ def _cell_python(source: str) -> str:
     if lost > 0 and not source.splitlines()[0].strip():
         python = "\n" * lost + python  # IPython strips leading blank lines; keep line numbers
     return python
+
+
+def _join_magic_continuations(source: str) -> str:
+    """Join `!cmd \\` / `%magic \\` continuation lines, then pad with blank lines to keep numbering."""
+    lines = source.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith(("!", "%")) and not line.lstrip().startswith("%%"):
+            joined, extra = line, 0
+            while joined.endswith("\\") and i + extra + 1 < len(lines):
+                extra += 1
+                joined = joined[:-1] + " " + lines[i + extra].strip()
+            out.append(joined)
+            out.extend([""] * extra)
+            i += extra + 1
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def _parse(code: str, cells: tuple[tuple[int, int], ...]) -> ast.Module:

@@ -6,6 +6,7 @@ Each format is a small object with `file_name(id)` and `render(report, ...)`;
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,9 +52,17 @@ def render_junit(report: dict[str, Any]) -> str:
             "name": "score", "value": f"{test['score']:g}/{test['points']:g}"}))
         tag = {"failed": "failure", "error": "error", "timeout": "error", "skipped": "skipped"}.get(test["outcome"])
         if tag:
-            ET.SubElement(case, tag, {"message": test["message"][:1000], "type": test["outcome"]})
+            ET.SubElement(case, tag, {"message": _xml_safe(test["message"][:1000]), "type": test["outcome"]})
     ET.indent(suite)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """XML 1.0 cannot hold most control characters, even escaped; a student's message may have them."""
+    return _NOT_XML.sub("?", text)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from grader.ingest import Source, ingest, submission_sha256
 from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, run_specs
 from grader.score import GradingResult, max_points, score_tests
 from grader.session import Launcher, Submission
+from grader.sandbox import Worker, WorkerLimits, start_cold
 from grader.zygote import fork_worker
 
 
@@ -40,7 +41,7 @@ class Plan:
     def launcher(self) -> Launcher | None:
         if self.zygote_socket is None:
             return None
-        return functools.partial(fork_worker, self.zygote_socket)
+        return functools.partial(_fork_or_cold, self.zygote_socket)
 
     @property
     def visibility(self) -> dict[str, str]:
@@ -88,6 +89,14 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
         timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(),
         output={"stdout": stdout, "stderr": stderr, "truncated": cut}, internal=internal,
     )
+
+
+def _fork_or_cold(socket_path: str, folder: Path, limits: WorkerLimits) -> Worker:
+    """A warm worker, or a cold one where the zygote could not start (it said why on its stdout)."""
+    try:
+        return fork_worker(socket_path, folder, limits)
+    except (OSError, KeyError, ValueError):
+        return start_cold(folder, limits)
 
 
 def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: SubmissionError,

@@ -73,6 +73,9 @@ def _pick(names: list[str], stub: str, where: str) -> str:
             return exact[0]
     if len(code) == 1:
         return code[0]
+    zips = [n for n in names if not _ignored(n) and n.lower().endswith(".zip")]
+    if not code and len(zips) == 1:
+        return zips[0]
     if not code:
         raise SubmissionError("not-found", f"{where} holds no .py or .ipynb file; expected {stub}.")
     listed = ", ".join(sorted(code)[:5])

@@ -50,8 +50,10 @@ def as_array(value: Any, what: str) -> np.ndarray:
         return np.asarray(value)
     if isinstance(value, list):
         try:
-            array = np.asarray(value, dtype=float)
+            array = np.asarray(value)
         except (TypeError, ValueError):
+            array = np.asarray([None])
+        if array.dtype.kind not in "biuf":
             fail(f"{what} should be numbers, but came back as a list of something else.")
         return array
     fail(f"{what} should be a tensor or array of numbers, but came back as {_kind(value)}.")

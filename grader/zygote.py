@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from collections.abc import Iterator
@@ -117,13 +118,22 @@ class Zygote:
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self._dir, start_new_session=True,
         )
-        line = self._process.stdout.readline() if self._process.stdout else b""
-        try:
-            status = json.loads(line or b"{}")
-        except ValueError:
-            status = {}
-        self.ready = bool(status.get("ready"))
-        self.reason = status.get("reason", "the zygote did not start")
+        self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
+
+    @property
+    def ready(self) -> bool:
+        """Wait for the zygote's imports; True when it is serving forks."""
+        if self._status is None:
+            line = self._process.stdout.readline() if self._process.stdout else b""
+            try:
+                self._status = json.loads(line or b"{}")
+            except ValueError:
+                self._status = {}
+        return bool(self._status.get("ready"))
+
+    @property
+    def reason(self) -> str:
+        return "" if self.ready else str((self._status or {}).get("reason", "the zygote did not start"))
 
     def start(self, folder: Path, limits: WorkerLimits) -> Worker:
         """Fork a worker whose cwd and HOME is `folder/home`."""
@@ -161,7 +171,7 @@ def fork_worker(socket_path: str, folder: Path, limits: WorkerLimits, *, gpu: bo
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
             client.settimeout(30)
-            client.connect(socket_path)
+            _connect(client, socket_path)
             socket.send_fds(client, [json.dumps(request).encode()], [req_r, resp_w, out, err])
             reply = json.loads(client.recv(4096) or b"{}")
     finally:
@@ -176,8 +186,21 @@ def warm_plan(plan: Plan) -> Iterator[Plan]:
     if not plan.warm or plan.zygote_socket:
         yield plan
         return
-    zygote = Zygote()
+    zygote = Zygote()  # starts importing TensorFlow now; forks wait for it (or fall back to cold starts)
     try:
-        yield dataclasses.replace(plan, zygote_socket=zygote.socket_path) if zygote.ready else plan
+        yield dataclasses.replace(plan, zygote_socket=zygote.socket_path)
     finally:
         zygote.stop()
+
+
+def _connect(client: socket.socket, socket_path: str, wait_s: float = 120.0) -> None:
+    """Connect, waiting while the zygote is still importing TensorFlow."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            client.connect(socket_path)
+            return
+        except (FileNotFoundError, ConnectionRefusedError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -95,3 +95,12 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, sub in commands.items():
         assert sub.description or sub.format_help(), name
         assert f"grader {name}" in readme, f"README does not mention `grader {name}`"
+
+
+def test_notebook_callable_check_prints_the_table(tmp_path, capsys, monkeypatch):
+    import grader
+
+    shutil.copy(SOLUTION, tmp_path / "concat.py")
+    monkeypatch.chdir(tmp_path)
+    assert grader.check("concat") == 0
+    assert "Total: 2.5 / 2.5" in capsys.readouterr().out

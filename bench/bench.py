@@ -1,0 +1,124 @@
+"""Benchmark: batch grading and `grader check` against cold TensorFlow imports, measured in one run.
+
+    python3 dev.py bench [--n 25] [--jobs 2]
+
+Prints per-submission wall time, peak memory (all grader processes together) and the ratios
+batch / (N x one cold import) and check / one cold import.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+GRADER = [sys.executable, "-m", "grader"]
+
+
+def make_submissions(folder: Path, n: int) -> None:
+    """Mixed good/bad, .py and notebooks, like a real class."""
+    solution = (ROOT / "solutions" / "concat" / "solution.py").read_text()
+    mutants = sorted((ROOT / "solutions" / "concat" / "mutants").glob("*.py"))
+    for i in range(n):
+        code = solution if i % 3 == 0 else mutants[i % len(mutants)].read_text()
+        if i % 5 == 4:
+            code = "def broken(:\n"
+        if i % 2:
+            cells = [nbformat.v4.new_code_cell("%matplotlib inline"), nbformat.v4.new_code_cell(code),
+                     nbformat.v4.new_code_cell("model.fit(X, y, epochs=30)")]
+            nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / f"s{i:03d}.ipynb")
+        else:
+            (folder / f"s{i:03d}.py").write_text(code)
+
+
+class PeakMemory:
+    """Samples the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pid)))
+            time.sleep(0.1)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(children.get(current, []))
+    # forked workers are children of the zygote, itself a child of the grader: all included
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    memory = PeakMemory(process.pid)
+    process.wait()
+    return time.monotonic() - started, memory.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=25)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--baseline-runs", type=int, default=0, help="cold imports to time (default: N)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    (work / "class").mkdir()
+    make_submissions(work / "class", args.n)
+    cold = [timed([sys.executable, "-c", "import tensorflow"])[0] for _ in range(args.baseline_runs or args.n)]
+    one_import = sum(cold) / len(cold)
+    batch, peak = timed([*GRADER, "grade", "concat", str(work / "class"), "--out", str(work / "out"),
+                         "--jobs", str(args.jobs), "--quiet", "--seed", "1"])
+    shutil.copy(ROOT / "solutions" / "concat" / "solution.py", work / "concat.py")
+    check, _ = timed([*GRADER, "check", "concat", str(work / "concat.py")])
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"cold `import tensorflow`: {one_import:.2f} s (mean of {len(cold)})")
+    print(f"batch of {args.n} with --jobs {args.jobs}: {batch:.1f} s, {batch / args.n:.2f} s per submission, "
+          f"peak memory {peak / 2**30:.2f} GiB")
+    print(f"ratio batch / ({args.n} x cold import): {batch / (args.n * one_import):.3f}   (target <= 0.25)")
+    print(f"`grader check` one file: {check:.2f} s; ratio check / cold import: {check / one_import:.2f}"
+          "   (target <= 1.5)")
+    print(f"peak memory under 3 GiB: {'yes' if peak < 3 * 2**30 else 'NO'}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
