@@ -47,11 +47,12 @@ def dense_forward(sub, X, W, b):
     layer(tf.constant(X))
     weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
     shapes = [None if v is None else [int(d) for d in v.shape] for v in (weight, bias)]
-    if shapes != [list(W.shape), list(b.shape)]:
-        return {"shapes": shapes, "output": None}
+    variables = all(hasattr(v, "assign") for v in (weight, bias))
+    if shapes != [list(W.shape), list(b.shape)] or not variables:
+        return {"shapes": shapes, "variables": variables, "output": None}
     weight.assign(W)
     bias.assign(b)
-    return {"shapes": shapes, "output": layer(tf.constant(X))}
+    return {"shapes": shapes, "variables": variables, "output": layer(tf.constant(X))}
 
 
 def stacked(sub, X):
@@ -67,6 +68,8 @@ def train(sub, X, y, weights, epochs, learning_rate):
     first, second = sub.MyDense(int(weights[0][0].shape[1])), sub.MyDense(1)
     net = tf.keras.Sequential([first, second])
     net(tf.constant(X))
+    if not all(hasattr(getattr(layer, name, None), "assign") for layer in (first, second) for name in ("weight", "bias")):
+        return None
     for layer, (W, b) in zip((first, second), weights):
         layer.weight.assign(W)
         layer.bias.assign(b)

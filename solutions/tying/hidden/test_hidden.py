@@ -1,0 +1,156 @@
+"""Hidden specs for `tying` (grader only). Each names the mistake it exists to catch.
+
+Expected values come from the judge's own NumPy computation of the tied net (float64) on
+inputs and weights drawn per run; inputs are redrawn until no ReLU sits within 1e-4 of its
+kink along the whole simulated SGD path, so float32 rounding cannot change which units are
+active, and until both uses of the shared layer contribute at least 20% of its gradient.
+"""
+import numpy as np
+
+from grader.spec import assert_close, assert_equal, check, fail, points
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+def forward(X, w_shared, w_out):
+    """The tied net in float64: output and the intermediate values (input, pre-activations, activations)."""
+    x = X.reshape(len(X), -1).astype(np.float64)
+    (W, b), (V, c) = w_shared, w_out
+    z1 = x @ W + b
+    h1 = relu(z1)
+    z2 = h1 @ W + b
+    h2 = relu(z2)
+    return h2 @ V + c, (x, z1, h1, z2, h2)
+
+
+def gradients(X, y, w_shared, w_out):
+    """MSE loss, its gradients (the shared kernel's split by use too) and the smallest |pre-activation|."""
+    out, (x, z1, h1, z2, h2) = forward(X, w_shared, w_out)
+    (W, b), (V, c) = w_shared, w_out
+    d_out = 2 * (out - y) / out.size
+    d_z2 = (d_out @ V.T) * (z2 > 0)
+    d_z1 = (d_z2 @ W.T) * (z1 > 0)
+    first, second = x.T @ d_z1, h1.T @ d_z2
+    grads = {"W": first + second, "first": first, "second": second, "b": d_z1.sum(0) + d_z2.sum(0),
+             "V": h2.T @ d_out, "c": d_out.sum(0)}
+    margin = float(min(np.abs(z1).min(), np.abs(z2).min()))
+    return float(np.mean((out - y) ** 2)), grads, margin
+
+
+def simulate(X, y, w_shared, w_out, epochs, lr):
+    """Full-batch plain SGD, one step per epoch: per-epoch losses (before each step), final weights,
+    and the smallest |pre-activation| met on the way."""
+    (W, b), (V, c) = [[np.float64(a) for a in w] for w in (w_shared, w_out)]
+    losses, margin = [], np.inf
+    for _ in range(epochs):
+        loss, g, m = gradients(X, y, (W, b), (V, c))
+        losses.append(loss)
+        margin = min(margin, m)
+        W, b, V, c = W - lr * g["W"], b - lr * g["b"], V - lr * g["V"], c - lr * g["c"]
+    return np.array(losses), ((W, b), (V, c)), margin
+
+
+def tied_problem(rng, units, batch, epochs=1, lr=0.0, image=False):
+    """Inputs, targets and weights (float32) on which every ReLU is at least 1e-4 from its kink along
+    the whole SGD path, and both uses of the shared layer contribute to its gradient."""
+    for _ in range(200):
+        shape = (batch, 2, units // 2) if image and units % 2 == 0 else (batch, units)
+        X = rng.normal(size=shape).astype(np.float32)
+        W = (rng.normal(size=(units, units)) / np.sqrt(units) + 0.2).astype(np.float32)
+        b = rng.normal(0.1, 0.2, size=units).astype(np.float32)
+        V = rng.normal(size=(units, 1)).astype(np.float32)
+        c = rng.normal(size=1).astype(np.float32)
+        y = rng.normal(size=(batch, 1)).astype(np.float32)
+        w_shared, w_out = [W, b], [V, c]
+        _, g, _ = gradients(X, y, w_shared, w_out)
+        _, _, margin = simulate(X, y, w_shared, w_out, max(epochs, 1), lr)
+        size = np.linalg.norm(g["W"])
+        if margin > 1e-4 and min(np.linalg.norm(g["first"]), np.linalg.norm(g["second"])) > 0.2 * size > 0:
+            return X, y, w_shared, w_out
+    raise RuntimeError("internal: no well-conditioned problem found")
+
+
+def close(a, b, rtol=1e-3, atol=1e-5):
+    return isinstance(a, np.ndarray) and a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+@points(1)
+def test_one_layer_object_used_twice(submission, rng):
+    """Catches: two separate layers with copied weights (an edit to one does not show in the other,
+    they diverge in training, and the model has 6 trainable variables instead of 4)."""
+    X, y, w_shared, w_out = tied_problem(rng, 4, 6)
+    answer = submission.call("tied_forward", X=X, w_shared=w_shared, w_out=w_out, via=2)
+    assert_equal(answer["classes"], ["Flatten", "Dense", "Dense", "Dense"], "The layer types of build_tied_net()")
+    expected, _ = forward(X, w_shared, w_out)
+    assert_close(answer["output"], expected, "The output of build_tied_net() after setting the shared weights "
+                 "through net.layers[2] (the first use should see them too)")
+    assert_equal(answer["trainable"], [[4, 4], [4], [4, 1], [1]],
+                 "The shapes of the trainable variables of build_tied_net() (one shared layer, one output layer)")
+    check(bool(answer["same_object"]), "net.layers[1] and net.layers[2] should be the very same layer object.")
+    moved = submission.call("tied_after_sgd", X=X, y=y, w_shared=w_shared, w_out=w_out, steps=3, learning_rate=0.1)
+    first, second = moved["kernels"]
+    check(bool(np.array_equal(first, second)), "After a few SGD steps the two uses of the shared layer hold "
+          "different kernels: they are not tied.")
+
+
+@points(1)
+def test_units_argument(submission, rng):
+    """Catches: ignoring `units` (a hard-coded Dense(4))."""
+    units = int(rng.integers(5, 9))
+    X, _, w_shared, w_out = tied_problem(rng, units, 3)
+    answer = submission.call("tied_forward", X=X, w_shared=w_shared, w_out=w_out, units=units)
+    assert_equal(answer["trainable"], [[units, units], [units], [units, 1], [1]],
+                 f"The shapes of the trainable variables of build_tied_net(units={units})")
+    expected, _ = forward(X, w_shared, w_out)
+    assert_close(answer["output"], expected, f"The output of build_tied_net(units={units})")
+
+
+@points(1)
+def test_gradient_is_sum_of_both_uses(submission, rng):
+    """Catches: the gradient of only one use; a wrong loss (sum, or the d2l 1/2 factor); a tensor
+    instead of a NumPy array."""
+    units = int(rng.integers(3, 8))
+    X, y, w_shared, w_out = tied_problem(rng, units, int(rng.integers(6, 12)))
+    answer = submission.call("gradient", X=X, y=y, w_shared=w_shared, w_out=w_out)
+    _, g, _ = gradients(X, y, w_shared, w_out)
+    got = answer["value"]
+    check(got is not None, "shared_gradient returned None.")
+    got = np.asarray(got, dtype=np.float64)
+    for part in ("first", "second"):
+        if close(got, g[part]):
+            fail("shared_gradient returned the contribution of only one use of the shared layer; "
+                 "the gradient of a tied kernel is the sum over both uses.")
+    assert_close(got, g["W"], f"shared_gradient(net, X, y) for a tied Dense({units})", rtol=1e-3, atol=1e-5)
+    check(bool(answer["is_numpy"]), "shared_gradient should return a NumPy array (call .numpy() on the tensor).")
+
+
+@points(1)
+def test_train_tied_updates_the_tied_weights(submission, rng):
+    """Catches: training that unties the layers, or leaves some parameters out of the update."""
+    epochs, lr, units = 5, 0.05, int(rng.integers(3, 7))
+    X, y, w_shared, w_out = tied_problem(rng, units, 12, epochs, lr)
+    answer = submission.call("train", X=X, y=y, w_shared=w_shared, w_out=w_out, epochs=epochs, learning_rate=lr)
+    _, (shared, out), _ = simulate(X, y, w_shared, w_out, epochs, lr)
+    check(bool(answer["same_object"]), "After train_tied, net.layers[1] and net.layers[2] are no longer the same "
+          "layer.")
+    names = ["shared kernel", "shared bias", "output kernel", "output bias"]
+    for name, got, want in zip(names, answer["shared"] + answer["out"], list(shared) + list(out)):
+        assert_close(got, want, f"The {name} after train_tied(net, X, y, epochs={epochs}, learning_rate={lr})",
+                     rtol=1e-3, atol=1e-5)
+    expected, _ = forward(X, shared, out)
+    assert_close(answer["output"], expected, "The output of the net after train_tied", rtol=1e-3, atol=1e-5)
+
+
+@points(1)
+def test_train_tied_defaults(submission, rng):
+    """Catches: wrong defaults (epochs=5, learning_rate=0.01); a loss other than the mean squared error."""
+    X, y, w_shared, w_out = tied_problem(rng, 4, 8, 5, 0.01)
+    answer = submission.call("train", X=X, y=y, w_shared=w_shared, w_out=w_out)
+    check(answer["losses"] is not None, f"train_tied should return a list of per-epoch losses, not a "
+          f"{answer['returned']}.")
+    assert_equal(len(answer["losses"]), 5, "The number of losses train_tied(net, X, y) returns by default")
+    expected, _, _ = simulate(X, y, w_shared, w_out, 5, 0.01)
+    assert_close(answer["losses"], expected, "The losses of train_tied(net, X, y) (default epochs and "
+                 "learning rate)", rtol=1e-3, atol=1e-6)
