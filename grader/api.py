@@ -5,7 +5,9 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.util
 import os
 import secrets
 import sys
@@ -25,7 +27,9 @@ from grader.formats import FORMATS, render_formats
 from grader.grading import Plan, environment, grade_submission
 from grader.report import read_report, summary_entry, write_gradebook, write_report, write_summary
 from grader.score import GradingResult
-from grader.zygote import warm_plan
+from grader.devices import detect_gpus, plan_legs
+from grader.sandbox import Runtime
+from grader.zygote import process_zygote
 
 
 @dataclass
@@ -39,14 +43,25 @@ class GradeRun:
     grader_failures: list[str] = field(default_factory=list)
 
 
-def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None,
-              max_mb: float | None = None, warm: bool = True) -> Plan:
+def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None, max_mb: float | None = None,
+              warm: bool = True, devices: str = "auto", keras: str = "3") -> Plan:
     specs = assignment.public_specs if public_only else assignment.public_specs + assignment.hidden_specs
     if not specs:
         raise UsageError(f"assignment {assignment.slug!r} has no specs")
     max_bytes = int((max_mb or assignment.limits.max_file_mb) * 1024 * 1024)
+    hide = (str(assignment.folder.parent.parent / "solutions"),)
     return Plan(assignment=assignment, specs=tuple(specs), seed=new_seed() if seed is None else seed,
-                max_bytes=max_bytes, warm=warm)
+                max_bytes=max_bytes, warm=warm, hide=hide, legs=plan_legs(devices, detect_gpus()),
+                legacy=_legacy(keras))
+
+
+def _legacy(keras: str) -> bool:
+    """`--keras 3` (default) or `--keras legacy` (Keras 2 through the tf-keras package)."""
+    if keras not in ("3", "legacy"):
+        raise UsageError(f"--keras must be 3 or legacy, got {keras!r}")
+    if keras == "legacy" and importlib.util.find_spec("tf_keras") is None:
+        raise UsageError("--keras legacy needs the tf-keras package: pip install 'keras-grader[legacy]'")
+    return keras == "legacy"
 
 
 def new_seed() -> int:
@@ -66,13 +81,14 @@ def specs_hash(plan: Plan) -> str:
 
 
 def check(assignment: str, path: str | Path | None = None, *, seed: int | None = None,
-          stream: TextIO | None = None, max_mb: float | None = None) -> dict[str, Any]:
+          stream: TextIO | None = None, max_mb: float | None = None, devices: str = "cpu",
+          keras: str = "3") -> dict[str, Any]:
     """Run the public specs on one file, print the table, return the report."""
     spec = load_assignment(assignment)
     target = Path(path) if path else _default_file(spec)
-    plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb)
-    with warm_plan(plan) as plan:
-        result = grade_submission(target, plan, submission_id=target.stem)
+    plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
+    process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide)  # TensorFlow's import in the zygote overlaps the judge's start-up
+    result = grade_submission(target, plan, submission_id=target.stem)
     report = result.to_dict()
     print(result_table(report), file=stream or sys.stdout)
     return report
@@ -92,7 +108,7 @@ def _default_file(assignment: Assignment) -> Path:
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
           formats: Iterable[str] = ("json",), seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
-          stream: TextIO | None = None) -> GradeRun:
+          stream: TextIO | None = None, devices: str = "auto", keras: str = "3") -> GradeRun:
     """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
@@ -101,7 +117,8 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     entries = [e for e in discover([Path(p) for p in paths])
                if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb)
+    plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
+    plan = dataclasses.replace(plan, hide=(*plan.hide, str(out_dir.resolve())))
     hashes = {"specs": specs_hash(plan)}
     run = GradeRun(out=out_dir)
     todo = []
@@ -125,9 +142,7 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
         if bar:
             bar.update(report["id"], report["status"], report["score"], report["max_score"])
 
-    if todo:
-        with warm_plan(plan) as warm:
-            _grade_all(warm, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
+    _grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
     entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
     write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
                                                      "shard": shard, "formats": list(formats)})
@@ -164,11 +179,14 @@ def _sha(path: Path) -> str:
 
 def _grade_all(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: int,
                finish: Callable[[dict[str, Any]], None], failures: list[str]) -> None:
+    if not entries:
+        return
     if jobs <= 1 or len(entries) <= 1:
         for entry in entries:
             finish(grade_entry(plan, entry, hashes))
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),
+                             initializer=_start_judge, initargs=(plan,)) as pool:
         futures = {pool.submit(grade_entry, plan, entry, hashes): entry for entry in entries}
         for future in as_completed(futures):
             entry = futures[future]
@@ -177,6 +195,12 @@ def _grade_all(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: i
             except Exception as exc:  # a judge process died: the submission still gets a report
                 failures.append(f"{entry.id}: {exc}")
                 finish(_grader_failure(plan, entry, hashes, exc))
+
+
+def _start_judge(plan: Plan) -> None:
+    """In each judge process of a pool: start its zygote now, while the first submission is ingested."""
+    if plan.warm:
+        process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide)
 
 
 def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, Any]:
@@ -223,3 +247,10 @@ def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
     from grader.merge import merge_dirs
 
     return merge_dirs([Path(d) for d in dirs], Path(out))
+
+
+def gradescope_bundle(assignment: str, *, out: str | Path, hidden_visibility: str = "after_published") -> list[Path]:
+    """Write the Gradescope autograder (setup.sh, run_autograder, course files, autograder.zip) into `out`."""
+    from grader.gradescope import build_bundle
+
+    return build_bundle(assignment, Path(out), hidden_visibility=hidden_visibility)

@@ -9,6 +9,7 @@ import os
 import sys
 
 from grader import __version__
+from grader.devices import DEVICE_CHOICES
 from grader.errors import GraderError, UsageError
 
 
@@ -21,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("assignment", help="assignment name, e.g. concat")
     check.add_argument("file", nargs="?", help="your .py or .ipynb (default: the stub's name here)")
     check.add_argument("--seed", type=int, help="fix the random inputs (default: new each run)")
+    check.add_argument("--devices", default="cpu", choices=DEVICE_CHOICES, help="device legs (default: cpu)")
+    check.add_argument("--keras", default="3", choices=("3", "legacy"), help="legacy: Keras 2 via tf-keras")
 
     grade = commands.add_parser("grade", help="grade submissions with public and hidden specs (instructors, CI)")
     grade.add_argument("assignment")
@@ -33,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="re-grade even unchanged submissions")
     grade.add_argument("--max-mb", type=float, help="largest submission file accepted, in MB")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--devices", default="auto", choices=DEVICE_CHOICES,
+                       help="cpu, gpu, all, or auto: CPU, plus a GPU leg when a GPU is visible")
+    grade.add_argument("--keras", default="3", choices=("3", "legacy"),
+                       help="legacy: grade lecture-era Keras 2 code with tf-keras")
 
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
@@ -46,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
     merge.add_argument("dirs", nargs="+", metavar="DIR")
     merge.add_argument("--out", required=True)
+
+    from grader.gradescope import VISIBILITIES
+
+    gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip (holds hidden specs)")
+    gradescope.add_argument("assignment")
+    gradescope.add_argument("--out", required=True, help="folder for setup.sh, run_autograder, autograder.zip")
+    gradescope.add_argument("--hidden-visibility", choices=VISIBILITIES, default="after_published",
+                            help="when students see hidden tests' results (default: after_published)")
     return parser
 
 
@@ -72,12 +87,12 @@ def run(args: argparse.Namespace) -> int:
     from grader import api
 
     if args.command == "check":
-        report = api.check(args.assignment, args.file, seed=args.seed)
+        report = api.check(args.assignment, args.file, seed=args.seed, devices=args.devices, keras=args.keras)
         return 0 if api.check_passed(report) else 1
     if args.command == "grade":
         run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
                          formats=args.format.split(","), seed=args.seed, force=args.force, shard=args.shard,
-                         max_mb=args.max_mb, progress=not args.quiet)
+                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras)
         total = len(run_.reports)
         print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
         for failure in run_.grader_failures:
@@ -90,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "merge":
         api.merge(args.dirs, out=args.out)
+        return 0
+    if args.command == "gradescope":
+        files = api.gradescope_bundle(args.assignment, out=args.out, hidden_visibility=args.hidden_visibility)
+        print(f"Gradescope autograder: {files[-1]} (for your upload only: it holds hidden specs)")
         return 0
     raise UsageError(f"unknown command {args.command}")
 

@@ -40,6 +40,7 @@ class Assignment:
     names: tuple[str, ...]
     limits: Limits = field(default_factory=Limits)
     logical_cpus: int = 0
+    gpu_only: tuple[str, ...] = ()  # tests scored from the GPU leg (skipped where there is none)
 
     @property
     def stub_py(self) -> Path:
@@ -110,4 +111,5 @@ def load_assignment(slug: str, root: Path | None = None) -> Assignment:
         names=tuple(config.get("names", ())),
         limits=Limits(**config.get("limits", {})),
         logical_cpus=int(config.get("worker", {}).get("logical_cpus", 0)),
+        gpu_only=tuple(config.get("devices", {}).get("gpu_only", ())),
     )

@@ -5,7 +5,9 @@ status, error and flags, never an exception that could stop a batch.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -19,11 +21,17 @@ from grader.course import Assignment, Limits
 from grader.errors import SubmissionError
 from grader.extract import Extracted, extract
 from grader.ingest import Source, ingest, submission_sha256
-from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, run_specs
+from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
 from grader.score import GradingResult, max_points, score_tests
-from grader.session import Launcher, Submission
-from grader.sandbox import Worker, WorkerLimits, start_cold
-from grader.zygote import fork_worker
+from grader.session import Launcher
+from grader.devices import LegPlan
+from grader.legs import combine, run_leg
+from grader.sandbox import Runtime, Worker, WorkerLimits, start_cold
+from grader.cage import make_cage
+from grader.isolation import current_isolation
+from grader.zygote import process_zygote
+
+MAX_PIDS = 256 + 8 * (os.cpu_count() or 1)  # TensorFlow's thread pools count as tasks
 
 
 @dataclass(frozen=True)
@@ -35,13 +43,17 @@ class Plan:
     seed: int
     max_bytes: int = 5 * 1024 * 1024
     warm: bool = True
-    zygote_socket: str | None = None  # set while a warm zygote serves this plan
+    hide: tuple[str, ...] = ()  # folders workers must not see (solutions, the output folder)
     limits: Limits | None = None  # overrides the assignment's limits (tests, --timeout)
+    legs: LegPlan = LegPlan(("cpu",), (("gpu", "no GPU visible"),))
+    legacy: bool = False  # grade with Keras 2 (tf-keras) instead of Keras 3
 
-    def launcher(self) -> Launcher | None:
-        if self.zygote_socket is None:
-            return None
-        return functools.partial(_fork_or_cold, self.zygote_socket)
+    @property
+    def gpu_only(self) -> frozenset[str]:
+        return frozenset(self.assignment.gpu_only)
+
+    def launcher(self, runtime: Runtime = Runtime()) -> Launcher:
+        return functools.partial(_fork_or_cold, self.warm, self.hide, runtime)
 
     @property
     def visibility(self) -> dict[str, str]:
@@ -64,39 +76,38 @@ def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingRe
 
 def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
            info: dict[str, Any], started: float) -> GradingResult:
-    submission = Submission(extracted, plan.assignment, seed=plan.seed, launcher=plan.launcher(), limits=plan.limits)
+    runs = [run_leg(leg, extracted, plan) for leg in plan.legs.run]
+    scoring = next(r for r in runs if r.name == plan.legs.scoring)
     extraction = _extraction_info(extracted)
-    try:
-        load = submission.load()
-        extraction["problems"] = [_problem(p, extracted) for p in load.problems]
-        if plan.assignment.names and not load.defined:
-            missing = "; ".join(submission.missing_message(n) for n in plan.assignment.names)
-            raise SubmissionError("missing-name", missing)
-        outcomes, collect_errors = run_specs(list(plan.specs), submission, seed=plan.seed,
-                                             visibility=plan.visibility)
-    except SubmissionError as exc:
-        result = _error_result(plan, submission_id, info, exc, started, extraction=extraction)
-        submission.close()
-        return result
-    stdout, stderr, cut = submission.output()
-    submission.close()
-    flags = set(submission.flags) | ({"output-truncated"} if cut else set())
-    internal = tuple(f"{o.name}: {o.internal}" for o in outcomes if o.internal) + tuple(collect_errors)
+    extraction["problems"] = [_problem(p, extracted) for p in scoring.problems]
+    if scoring.error is not None:
+        result = _error_result(plan, submission_id, info, scoring.error, started, extraction=extraction)
+        return dataclasses.replace(result, sandbox=_sandbox(), flags=tuple(sorted(set(result.flags) | scoring.flags)))
+    outcomes, devices, leg_flags = combine(runs, plan)
+    flags = set().union(*(r.flags for r in runs)) | leg_flags
+    stdout, stderr, cut = scoring.output
+    internal = tuple(f"{o.name}: {o.internal}" for o in outcomes if o.internal) + tuple(scoring.collect_errors)
     return GradingResult(
         assignment=plan.assignment.slug, id=submission_id, submission=info, status="graded",
         tests=score_tests(outcomes), max_score=max_points(outcomes), extraction=extraction,
-        devices=_devices(), flags=tuple(sorted(flags)), seed=plan.seed,
-        timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(),
-        output={"stdout": stdout, "stderr": stderr, "truncated": cut}, internal=internal,
+        devices=devices, flags=tuple(sorted(flags)), seed=plan.seed,
+        timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(plan.legacy),
+        output={"stdout": stdout, "stderr": stderr, "truncated": cut}, internal=internal, sandbox=_sandbox(),
     )
 
 
-def _fork_or_cold(socket_path: str, folder: Path, limits: WorkerLimits) -> Worker:
-    """A warm worker, or a cold one where the zygote could not start (it said why on its stdout)."""
-    try:
-        return fork_worker(socket_path, folder, limits)
-    except (OSError, KeyError, ValueError):
-        return start_cold(folder, limits)
+def _fork_or_cold(warm: bool, hide: tuple[str, ...], runtime: Runtime, folder: Path, limits: WorkerLimits) -> Worker:
+    """A warm worker forked from this process's zygote, or a cold one where that is not possible."""
+    if warm:
+        try:
+            worker = process_zygote(runtime=runtime, hide=hide).start(folder, limits)
+        except OSError:
+            worker = start_cold(folder, limits, runtime=runtime, hide=hide)
+    else:
+        worker = start_cold(folder, limits, runtime=runtime, hide=hide)
+    worker.cage = make_cage(limits.memory_mb, MAX_PIDS)
+    worker.cage.add(worker.pid)
+    return worker
 
 
 def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: SubmissionError,
@@ -105,12 +116,14 @@ def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: Sub
     outcomes = [TestOutcome(name=n, points=p, outcome="error", message=exc.message, visibility=v, duration_s=0.0)
                 for n, p, v in expected]
     flags = ("timeout",) if exc.kind == "timeout" else ()
+    devices: dict[str, Any] = {leg: {"status": "skipped", "reason": reason} for leg, reason in plan.legs.skipped}
+    devices.update({leg: {"status": "error", "error": exc.message} for leg in plan.legs.run})
     return GradingResult(
         assignment=plan.assignment.slug, id=submission_id, submission=info, status="error",
         error={"kind": exc.kind, "message": exc.message}, tests=score_tests(outcomes),
         max_score=max_points(outcomes), extraction=extraction or {"dropped": [], "notes": []},
-        devices=_devices(), flags=flags, seed=plan.seed,
-        timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(),
+        devices=devices, flags=flags, seed=plan.seed,
+        timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(plan.legacy),
     )
 
 
@@ -122,7 +135,8 @@ def collect(specs: tuple[Path, ...], visibility: dict[str, str]) -> list[tuple[s
 @functools.lru_cache(maxsize=32)
 def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
     collector = ResultCollector(dict(visibility))
-    args = [str(p) for p in specs] + ["-c", str(SPEC_INI), "--collect-only", "-p", "no:cacheprovider",
+    args = [str(p) for p in specs] + ["-c", str(SPEC_INI), "--rootdir", spec_root(specs), "--collect-only",
+                                      "-p", "no:cacheprovider",
                                       "-p", "no:terminal", "--import-mode=importlib"]
     code = pytest.main(args, plugins=[collector])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not collector.expected:
@@ -140,8 +154,11 @@ def _problem(problem: dict[str, Any], extracted: Extracted) -> dict[str, Any]:
     return {"where": where, "error": f"{problem.get('type', 'Error')}: {str(problem.get('message', ''))[:300]}"}
 
 
-def _devices() -> dict[str, Any]:
-    return {"cpu": {"status": "ran"}, "gpu": {"status": "skipped", "reason": "no GPU visible"}}
+def _sandbox() -> dict[str, str]:
+    cage = make_cage(64, 8)
+    mode = cage.mode
+    cage.close()
+    return {**current_isolation().to_dict(), "limits": mode}
 
 
 def _safe_sha(path: Path) -> str:
@@ -158,12 +175,12 @@ def _kind(path: Path) -> str:
 
 
 @functools.cache
-def environment() -> dict[str, str]:
+def environment(legacy: bool = False) -> dict[str, str]:
     """Versions that can change a grade (read from package metadata: no TensorFlow import)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    env = {"python": platform.python_version(), "grader": __version__}
-    for name in ("tensorflow", "keras", "numpy"):
+    env = {"python": platform.python_version(), "grader": __version__, "keras_mode": "legacy" if legacy else "3"}
+    for name in ("tensorflow", "keras", "numpy") + (("tf-keras",) if legacy else ()):
         try:
             env[name] = version(name)
         except PackageNotFoundError:

@@ -8,6 +8,7 @@ own source or assertion introspection.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,12 +139,20 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
     return "error", "The grader could not run this check; your instructor has been told.", internal
 
 
+def spec_root(specs: list[Path] | tuple[Path, ...]) -> str:
+    """The folder above every spec: pytest names spec modules by their path from here, so two
+    assignments' `tests/test_public.py` never share a module in a long-lived judge."""
+    # <course>/assignments/<slug>/tests/test_x.py and <course>/solutions/<slug>/hidden/test_x.py
+    tops = [p.resolve().parents[min(3, len(p.resolve().parents) - 1)] for p in specs]
+    return os.path.commonpath([str(t) for t in tops]) if specs else "."
+
+
 def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibility: dict[str, str],
               device: str = "cpu") -> tuple[list[TestOutcome], list[str]]:
     """Run the spec files with pytest in this (trusted) process; return outcomes and collection errors."""
     collector = ResultCollector(visibility, device)
     args = [str(p) for p in specs] + [
-        "-c", str(SPEC_INI), "--rootdir", str(specs[0].parent if specs else "."),
+        "-c", str(SPEC_INI), "--rootdir", spec_root(specs),
         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:logging",
         "--assert=plain", "--import-mode=importlib", "-s",
         "--timeout", str(int(submission.budget.submission_s * 2 + 60)),

@@ -13,6 +13,7 @@ import os
 import re
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.cage import Cage
 from grader.errors import WorkerCrashed, WorkerTimeout
 from grader.protocol import read_frame, write_frame
 
@@ -39,7 +41,15 @@ class WorkerLimits:
     output_bytes: int = 64 * 1024
 
 
-def worker_env(home: Path, *, gpu: bool = False) -> dict[str, str]:
+@dataclass(frozen=True)
+class Runtime:
+    """Where a worker runs: the CPU or one GPU (by index), Keras 3 or legacy Keras 2 (`tf-keras`)."""
+
+    gpu: int | None = None
+    legacy: bool = False
+
+
+def worker_env(home: Path, runtime: Runtime = Runtime()) -> dict[str, str]:
     """A minimal environment: no tokens, no grader paths, TensorFlow kept quiet and single-BLAS-threaded."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -54,10 +64,11 @@ def worker_env(home: Path, *, gpu: bool = False) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "KERAS_HOME": str(home / ".keras"),
     }
-    if not gpu:
-        env["CUDA_VISIBLE_DEVICES"] = "-1"
-    if os.environ.get("TF_USE_LEGACY_KERAS"):
-        env["TF_USE_LEGACY_KERAS"] = os.environ["TF_USE_LEGACY_KERAS"]
+    env["CUDA_VISIBLE_DEVICES"] = "-1" if runtime.gpu is None else str(runtime.gpu)
+    if runtime.gpu is not None:
+        env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"  # one card, shared politely: no grabbing all memory
+    if runtime.legacy:
+        env["TF_USE_LEGACY_KERAS"] = "1"
     return env
 
 
@@ -90,6 +101,7 @@ class Worker:
     limits: WorkerLimits
     popen: subprocess.Popen[bytes] | None = None
     flags: set[str] = field(default_factory=set)
+    cage: Cage = field(default_factory=Cage)
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait for its answer, killing the worker on timeout."""
@@ -122,12 +134,12 @@ class Worker:
             return None
 
     def kill(self) -> None:
-        """Kill the whole process group, then anything still in it."""
-        for sig in (signal.SIGKILL,):
-            try:
-                os.killpg(self.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
+        """Kill the whole process group, and every process in the worker's cage (setsid escapees too)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.cage.kill_all()
         if self.popen is not None:
             try:
                 self.popen.wait(timeout=5)
@@ -147,6 +159,9 @@ class Worker:
         except OSError:
             pass
         self.kill()
+        if self.cage.out_of_memory():
+            self.flags.add("memory-limit")
+        self.cage.close()
         for fd in (self.req_fd, self.resp_fd):
             try:
                 os.close(fd)
@@ -155,30 +170,41 @@ class Worker:
 
 
 def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
+    """Read at most `cap` bytes; never through a symlink the worker may have planted."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(cap + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return "", False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "", False
+        data = handle.read(cap + 1)
     return data[:cap].decode("utf-8", errors="replace"), len(data) > cap
 
 
 def make_folder() -> Path:
     """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME."""
-    folder = Path(tempfile.mkdtemp(prefix="grader-"))
+    from grader.isolation import sandbox_base
+
+    folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
     return folder
 
 
-def start_cold(folder: Path, limits: WorkerLimits, *, gpu: bool = False) -> Worker:
+def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime(),
+               hide: tuple[str, ...] = ()) -> Worker:
     """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
+    from grader.isolation import namespaces_available, wrap_command
+
     work = folder / "home"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
-    env = worker_env(work, gpu=gpu)
+    env = worker_env(work, runtime)
     with (folder / "stdout.txt").open("ab") as out, (folder / "stderr.txt").open("ab") as err:
+        command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
+                   "1" if namespaces_available() else "0"]
         popen = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits))],
+            wrap_command(command, hide=[Path(h) for h in hide]),
             pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=out, stderr=err, start_new_session=True,
         )
@@ -192,6 +218,10 @@ _BOOT = (
     "import sys; sys.path.insert(0, %r)\n"
     "from grader.sandbox import apply_limits, WorkerLimits\n"
     "import json; apply_limits(WorkerLimits(**json.loads(sys.argv[3])))\n"
+    "from grader.isolation import guard_sockets\n"
+    "from grader.privileges import drop_privileges\n"
+    "guard_sockets() if sys.argv[4] == '0' else None\n"
+    "drop_privileges()\n"
     "sys.path.pop(0)\n"
     "from grader.worker import serve\n"
     "serve(int(sys.argv[1]), int(sys.argv[2]))\n"

@@ -49,6 +49,7 @@ class GradingResult:
     output: dict[str, Any] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     internal: tuple[str, ...] = ()  # spec bugs, for instructors
+    sandbox: dict[str, str] = field(default_factory=dict)  # how the worker was isolated
 
     @property
     def score(self) -> float:
@@ -61,7 +62,7 @@ class GradingResult:
             "tests": [t.to_dict() for t in self.tests], "extraction": self.extraction,
             "devices": self.devices, "flags": list(self.flags), "seed": self.seed, "timing": self.timing,
             "environment": self.environment, "output": self.output, "hashes": self.hashes,
-            "internal_errors": list(self.internal),
+            "internal_errors": list(self.internal), "sandbox": self.sandbox,
         }
 
 

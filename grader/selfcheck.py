@@ -18,7 +18,6 @@ from grader.errors import SubmissionError
 from grader.extract import extract
 from grader.grading import collect
 from grader.ingest import ingest
-from grader.zygote import warm_plan
 
 
 @dataclass(frozen=True)
@@ -109,9 +108,8 @@ def run_selfcheck(slugs: list[str], *, jobs: int | None, seed: int | None, strea
         todo = cases(assignment)
         reports: dict[str, dict[str, Any]] = {}
         entries = [Entry(f"{i:03d}", c.path) for i, c in enumerate(todo)]
-        with warm_plan(plan) as warm:
-            _grade_all(warm, entries, {"specs": specs_hash(plan)}, jobs or 2,
-                       lambda r: reports.__setitem__(r["id"], r), [])
+        _grade_all(plan, entries, {"specs": specs_hash(plan)}, jobs or 2,
+                   lambda r: reports.__setitem__(r["id"], r), [])
         verdicts = [judge_case(c, reports[e.id]) for c, e in zip(todo, entries)]
         problems = structure_problems(assignment)
         all_ok &= all(v.ok for v in verdicts) and not problems

@@ -6,28 +6,26 @@ pools start with the first op), so the zygote checks `/proc/self/task` after
 its imports and refuses to serve otherwise; the judge then falls back to cold
 starts. Each forked worker starts from the same pristine state, so nothing one
 submission does is visible to the next.
+
+The judge talks to its zygote over a private socketpair (no path on disk a
+worker could find), and the zygote exits when its judge does. Each judge
+process has at most one zygote (`process_zygote`).
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
+import atexit
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from grader.sandbox import PACKAGE_PARENT, Worker, WorkerLimits, worker_env
+from grader.sandbox import PACKAGE_PARENT, Runtime, Worker, WorkerLimits, worker_env
 
-if TYPE_CHECKING:
-    from grader.grading import Plan
+_PROCESS_ZYGOTES: dict[tuple[Runtime, tuple[str, ...]], Zygote] = {}  # one per judge process and kind
 
 
 def thread_count() -> int:
@@ -37,7 +35,7 @@ def thread_count() -> int:
         return -1
 
 
-def zygote_main(socket_path: str) -> None:
+def zygote_main(channel_fd: int) -> None:
     """Run in the zygote process: import, check fork safety, then fork on every request."""
     import signal
 
@@ -47,43 +45,39 @@ def zygote_main(socket_path: str) -> None:
 
     import grader.worker  # noqa: F401
 
+    channel = socket.socket(fileno=channel_fd)
     threads = thread_count()
     if threads != 1:
-        print(json.dumps({"ready": False, "reason": f"{threads} threads after importing TensorFlow"}), flush=True)
+        channel.sendall(json.dumps({"ready": False, "reason": f"{threads} threads after import"}).encode())
         return
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(64)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
-    print(json.dumps({"ready": True, "pid": os.getpid()}), flush=True)
+    channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
-        connection, _ = server.accept()
-        with connection:
-            _serve_one(server, connection)
+        try:
+            data, fds, _, _ = socket.recv_fds(channel, 65536, 4)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)  # the judge is gone
+        _fork_one(channel, json.loads(data), fds)
 
 
-def _serve_one(server: socket.socket, connection: socket.socket) -> None:
-    try:
-        data, fds, _, _ = socket.recv_fds(connection, 65536, 4)
-        request = json.loads(data)
-    except (OSError, ValueError):
-        return
-    if request.get("op") == "stop":
-        os._exit(0)
+def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
     pid = os.fork()
     if pid == 0:
-        server.close()
-        connection.close()
+        channel.close()
         _become_worker(request, fds)
     for fd in fds:
         os.close(fd)
-    connection.sendall(json.dumps({"pid": pid}).encode())
+    channel.sendall(json.dumps({"pid": pid}).encode())
 
 
 def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: new session, own files, own env, limits; then serve the judge."""
+    """In the forked child: new session, own files, own env, limits, no privileges; then serve."""
     import signal
 
+    from grader.isolation import guard_sockets
+    from grader.privileges import drop_privileges
     from grader.sandbox import apply_limits
     from grader.worker import serve
 
@@ -99,35 +93,41 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         apply_limits(WorkerLimits(**request["limits"]))
+        if not request.get("network_isolated"):
+            guard_sockets()
+        drop_privileges()
         serve(req_fd, resp_fd)
     finally:
         os._exit(0)
 
 
 class Zygote:
-    """The judge's handle on a running zygote; call `start()` to get a forked worker."""
+    """The judge's handle on a running zygote; `start()` forks a worker from it."""
 
-    def __init__(self, *, gpu: bool = False) -> None:
-        self.gpu = gpu
-        self._dir = tempfile.mkdtemp(prefix="grader-zygote-")
-        self.socket_path = os.path.join(self._dir, "fork.sock")
-        env = worker_env(Path(self._dir), gpu=gpu)
+    def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> None:
+        from grader.isolation import current_isolation, sandbox_base, wrap_command
+
+        self.runtime = runtime
+        self.isolation = current_isolation()
+        self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = worker_env(sandbox_base(), runtime)
         env["PYTHONPATH"] = PACKAGE_PARENT
+        command = [sys.executable, "-c", f"from grader.zygote import zygote_main; zygote_main({theirs.fileno()})"]
         self._process = subprocess.Popen(
-            [sys.executable, "-c", f"from grader.zygote import zygote_main; zygote_main({self.socket_path!r})"],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self._dir, start_new_session=True,
+            wrap_command(command, hide=[Path(h) for h in hide]), env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+            cwd=sandbox_base(), start_new_session=True,
         )
+        theirs.close()
         self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
 
     @property
     def ready(self) -> bool:
         """Wait for the zygote's imports; True when it is serving forks."""
         if self._status is None:
-            line = self._process.stdout.readline() if self._process.stdout else b""
             try:
-                self._status = json.loads(line or b"{}")
-            except ValueError:
+                self._status = json.loads(self._channel.recv(4096) or b"{}")
+            except (OSError, ValueError):
                 self._status = {}
         return bool(self._status.get("ready"))
 
@@ -136,22 +136,32 @@ class Zygote:
         return "" if self.ready else str((self._status or {}).get("reason", "the zygote did not start"))
 
     def start(self, folder: Path, limits: WorkerLimits) -> Worker:
-        """Fork a worker whose cwd and HOME is `folder/home`."""
-        return fork_worker(self.socket_path, folder, limits, gpu=self.gpu)
+        """Fork a worker whose cwd and HOME is `folder/home` (raises OSError if the zygote is not serving)."""
+        if not self.ready:
+            raise OSError(f"no warm workers: {self.reason}")
+        work = folder / "home"
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        out = os.open(folder / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        err = os.open(folder / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        request = {"cwd": str(work), "env": worker_env(work, self.runtime), "limits": asdict(limits),
+                   "network_isolated": self.isolation.network == "namespace"}
+        try:
+            socket.send_fds(self._channel, [json.dumps(request).encode()], [req_r, resp_w, out, err])
+            reply = json.loads(self._channel.recv(4096) or b"{}")
+        finally:
+            for fd in (req_r, resp_w, out, err):
+                os.close(fd)
+        if "pid" not in reply:
+            raise OSError("the zygote did not fork a worker")
+        return Worker(pid=int(reply["pid"]), req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
 
     def stop(self) -> None:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-                client.settimeout(5)
-                client.connect(self.socket_path)
-                socket.send_fds(client, [b'{"op": "stop"}'], [])
-        except OSError:
-            pass
+        self._channel.close()  # the zygote exits on EOF
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> Zygote:
         return self
@@ -160,47 +170,10 @@ class Zygote:
         self.stop()
 
 
-def fork_worker(socket_path: str, folder: Path, limits: WorkerLimits, *, gpu: bool = False) -> Worker:
-    """Ask the zygote at `socket_path` for a worker whose cwd and HOME is `folder/home`."""
-    work = folder / "home"
-    req_r, req_w = os.pipe()
-    resp_r, resp_w = os.pipe()
-    out = os.open(folder / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    err = os.open(folder / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    request = {"op": "fork", "cwd": str(work), "env": worker_env(work, gpu=gpu), "limits": asdict(limits)}
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-            client.settimeout(30)
-            _connect(client, socket_path)
-            socket.send_fds(client, [json.dumps(request).encode()], [req_r, resp_w, out, err])
-            reply = json.loads(client.recv(4096) or b"{}")
-    finally:
-        for fd in (req_r, resp_w, out, err):
-            os.close(fd)
-    return Worker(pid=int(reply["pid"]), req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
-
-
-@contextlib.contextmanager
-def warm_plan(plan: Plan) -> Iterator[Plan]:
-    """`plan` with a running zygote behind it (or unchanged, cold, where forking is not safe)."""
-    if not plan.warm or plan.zygote_socket:
-        yield plan
-        return
-    zygote = Zygote()  # starts importing TensorFlow now; forks wait for it (or fall back to cold starts)
-    try:
-        yield dataclasses.replace(plan, zygote_socket=zygote.socket_path)
-    finally:
-        zygote.stop()
-
-
-def _connect(client: socket.socket, socket_path: str, wait_s: float = 120.0) -> None:
-    """Connect, waiting while the zygote is still importing TensorFlow."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            client.connect(socket_path)
-            return
-        except (FileNotFoundError, ConnectionRefusedError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+def process_zygote(*, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> Zygote:
+    """This process's zygote for `runtime` and `hide` (started on first use, stopped at exit)."""
+    key = (runtime, hide)
+    if key not in _PROCESS_ZYGOTES:
+        _PROCESS_ZYGOTES[key] = Zygote(runtime=runtime, hide=hide)
+        atexit.register(_PROCESS_ZYGOTES[key].stop)
+    return _PROCESS_ZYGOTES[key]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,25 +9,26 @@ import pytest
 from grader.api import make_plan
 from grader.course import Limits, load_assignment
 from grader.grading import Plan
-from grader.zygote import Zygote
+from grader.zygote import Zygote, process_zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCAT_SOLUTION = ROOT / "solutions" / "concat" / "solution.py"
 
 
 @pytest.fixture(scope="session")
-def zygote() -> Iterator[Zygote]:
-    with Zygote() as warm:
-        assert warm.ready, warm.reason
-        yield warm
-
-
-@pytest.fixture(scope="session")
-def concat_plan(zygote: Zygote) -> Plan:
+def concat_plan() -> Plan:
     """Public + hidden concat specs, a fixed seed, short limits, warm workers."""
     plan = make_plan(load_assignment("concat"), public_only=False, seed=4242)
     limits = Limits(request_s=20, submission_s=60, max_file_mb=1)
-    return dataclasses.replace(plan, zygote_socket=zygote.socket_path, limits=limits, max_bytes=1024 * 1024)
+    return dataclasses.replace(plan, limits=limits, max_bytes=1024 * 1024)
+
+
+@pytest.fixture(scope="session")
+def zygote(concat_plan: Plan) -> Zygote:
+    """This test process's zygote (the one concat_plan's workers are forked from)."""
+    warm = process_zygote(hide=concat_plan.hide)
+    assert warm.ready, warm.reason
+    return warm
 
 
 @pytest.fixture

@@ -35,3 +35,24 @@ def test_plain_asserts_in_hidden_specs_do_not_leak_expected_values():
 def test_a_bug_in_a_spec_is_an_internal_error_for_the_instructor():
     outcome, message, internal = classify(KeyError("w1"), "hidden")
     assert outcome == "error" and "instructor" in message and "KeyError" in internal
+
+
+def test_two_assignments_public_specs_never_share_a_module(tmp_path):
+    """A long-lived judge checks mydense, then concat: concat's own public specs must run."""
+    import dataclasses
+
+    from grader.api import make_plan
+    from grader.course import load_assignment
+    from grader.grading import grade_submission
+
+    root = tmp_path
+    results = {}
+    for slug in ("mydense", "concat"):
+        assignment = load_assignment(slug)
+        plan = make_plan(assignment, public_only=True, seed=3)
+        path = root / assignment.stub
+        path.write_text((assignment.folder.parent.parent / "solutions" / slug / "solution.py").read_text())
+        results[slug] = grade_submission(path, dataclasses.replace(plan), submission_id=slug)
+    assert [t.outcome.name for t in results["concat"].tests] == ["test_output_shape",
+                                                                   "test_output_concatenates_both_blocks"]
+    assert results["concat"].score == results["concat"].max_score == 2.5

@@ -6,8 +6,8 @@ import pytest
 from grader.course import load_assignment
 from grader.extract import extract
 from grader.ingest import Source
+from grader.sandbox import make_folder
 from grader.session import StudentCodeError, Submission, clean_message
-from grader.zygote import fork_worker
 
 CODE = '''
 import os
@@ -29,12 +29,13 @@ def boom():
 def submission(zygote):
     extracted = extract(Source(path="s.py", kind="python", text=CODE, sha256=""))
     sub = Submission(extracted, load_assignment("concat"), seed=3,
-                     launcher=lambda folder, limits: fork_worker(zygote.socket_path, folder, limits))
+                     launcher=zygote.start)
     yield sub
     sub.close()
 
 
-def test_restart_gives_a_fresh_process_with_the_same_files(submission, tmp_path):
+def test_restart_gives_a_fresh_process_with_the_same_files(submission):
+    tmp_path = make_folder()  # under the sandbox base: workers see no other /tmp
     probes = tmp_path / "probes.py"
     probes.write_text("import os\ndef pid(sub):\n    return os.getpid()\n"
                       "def save(sub, n, t):\n    sub.save(n, t)\ndef read(sub, n):\n    return sub.read(n)\n"

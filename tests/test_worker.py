@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from grader.sandbox import WorkerLimits, make_folder
 from grader.worker import describe_exception
-from grader.zygote import fork_worker
 
 
 def test_describe_exception_keeps_only_student_lines():
@@ -18,7 +17,7 @@ def test_describe_exception_keeps_only_student_lines():
 
 
 def test_failing_statements_are_recorded_and_skipped(zygote, tmp_path):
-    worker = fork_worker(zygote.socket_path, make_folder(), WorkerLimits())
+    worker = zygote.start(make_folder(), WorkerLimits())
     code = "import not_a_real_module\nx = 1\ny = 1 / 0\ndef f():\n    return x\n"
     reply = worker.request({"op": "load", "code": code, "probes": __file__, "names": ["f", "y"], "seed": 0}, 60)
     worker.close()

@@ -5,7 +5,7 @@ import time
 
 from grader.grading import grade_submission
 from grader.sandbox import WorkerLimits, make_folder
-from grader.zygote import fork_worker, thread_count
+from grader.zygote import thread_count
 
 POLLUTER = '''
 import builtins, os, tensorflow as tf, numpy as np
@@ -23,8 +23,8 @@ class ConcatBlock(tf.keras.Model):
 '''
 
 
-def load(socket_path, code, names=("ConcatBlock",)):
-    worker = fork_worker(socket_path, make_folder(), WorkerLimits())
+def load(zygote, code, names=("ConcatBlock",)):
+    worker = zygote.start(make_folder(), WorkerLimits())
     reply = worker.request({"op": "load", "code": code, "probes": __file__, "names": list(names), "seed": 1}, 60)
     return worker, reply
 
@@ -33,7 +33,7 @@ def test_the_zygote_is_single_threaded_and_forks_fast(zygote):
     assert zygote.ready
     assert thread_count() >= 1
     started = time.monotonic()
-    worker, reply = load(zygote.socket_path, "import tensorflow as tf\nx = tf.constant(2.0) * 3\n", ["x"])
+    worker, reply = load(zygote, "import tensorflow as tf\nx = tf.constant(2.0) * 3\n", ["x"])
     assert reply["ok"] and reply["value"]["defined"] == ["x"]
     assert time.monotonic() - started < 5  # a cold start would pay TensorFlow's import (seconds)
     worker.close()
@@ -51,7 +51,7 @@ def test_nothing_one_submission_does_is_visible_to_the_next(tmp_path, zygote, co
     assert grade_submission(bad, concat_plan, submission_id="bad").score < 2
     after = grade_submission(good, concat_plan, submission_id="after")
     assert after.score == alone == 10
-    worker, reply = load(zygote.socket_path, "import builtins, tensorflow as tf\n"
+    worker, reply = load(zygote, "import builtins, tensorflow as tf\n"
                          "polluted = hasattr(builtins, 'POLLUTED')\nname = tf.concat.__name__\n")
     assert reply["ok"]
     worker.close()
@@ -59,8 +59,8 @@ def test_nothing_one_submission_does_is_visible_to_the_next(tmp_path, zygote, co
 
 def test_each_worker_gets_its_own_folder_and_home(zygote):
     code = "import os\ncwd = os.getcwd()\nhome = os.environ['HOME']\n"
-    first, _ = load(zygote.socket_path, code, ["cwd"])
-    second, _ = load(zygote.socket_path, code, ["cwd"])
+    first, _ = load(zygote, code, ["cwd"])
+    second, _ = load(zygote, code, ["cwd"])
     assert first.folder != second.folder
     first.close()
     second.close()

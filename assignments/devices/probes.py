@@ -53,6 +53,9 @@ def mirrored(sub, weights, X, y, learning_rate):
     Reports how often build_fn ran, whether the model it built came back, each variable's kind and
     per-replica devices, the strategy's replica count, the output on X with `weights` set, and the
     weights after one full-batch SGD step of fit on (X, y)."""
+    # Full float32 matmuls on a GPU leg too (Ampere+ GPUs default to TF32), so the judge's NumPy
+    # forward pass and SGD step compare at the usual tolerance.
+    tf.config.experimental.enable_tensor_float_32_execution(False)
     built = []
 
     def build_fn():

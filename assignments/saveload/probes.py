@@ -17,10 +17,9 @@ _MAX_INSPECT = 8 * 1024 * 1024
 
 # -- what the student's code wrote ---------------------------------------------------------
 def _snapshot():
-    """Every file under the working folder (but its tmp/), with size and modification time."""
+    """Every file under the working folder, with size and modification time."""
     found = {}
     for root, dirs, files in os.walk("."):
-        dirs[:] = [d for d in dirs if not (root == "." and d in ("tmp", ".keras"))]
         for name in files:
             path = os.path.normpath(os.path.join(root, name))
             if path in _SKIP:
@@ -54,7 +53,7 @@ def _looks_like_pickle(path):
 
 
 def _np_load_status(path):
-    """How np.load(path, allow_pickle=False) fares: 'ok', 'pickled' or 'unreadable'."""
+    """How np.load(path, allow_pickle=False) fares on a .npy or zip file: 'ok', 'pickled' or 'unreadable'."""
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
@@ -91,7 +90,9 @@ def _inspect(path):
         kind = "pickle"
     else:
         kind = "other"
-    return {"name": path, "kind": kind, "np_load": _np_load_status(path)}
+    # np.load treats anything that is neither .npy nor a zip as a pickle, so only ask it about those two.
+    status = _np_load_status(path) if kind in ("npy", "zip") else "not a NumPy file"
+    return {"name": path, "kind": kind, "np_load": status}
 
 
 def _report(before):
@@ -124,7 +125,7 @@ def _describe_value(value):
 def load_tensors(sub, path):
     """load_tensors(path): the container's type, each key (as text), value type and value."""
     result = sub.load_tensors(path)
-    answer = {"container": f"{type(result).__module__}.{type(result).__name__}",
+    answer = {"container": type(result).__name__, "is_dict": isinstance(result, dict),
               "names": [], "key_types": [], "types": [], "arrays": []}
     if not hasattr(result, "items"):
         return answer
@@ -186,7 +187,7 @@ def load_params(sub, path, X, input_shape=None):
               "weights": [], "output": None}
     if not hasattr(net, "weights") or not callable(net):
         return answer
-    answer["weights"] = [np.array(v) for v in net.weights]
+    answer["weights"] = [np.asarray(v.numpy()) for v in net.weights]
     answer["output"] = net(tf.constant(X))
     return answer
 
