@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import subprocess
@@ -26,7 +27,12 @@ def setup() -> None:
     if not (BIN / "python").exists():
         print("creating .venv", flush=True)
         venv.create(VENV, with_pip=True)
-    run([BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{ROOT}[test]"])
+    print("installing the project and its dependencies into .venv (TensorFlow: about a minute)", flush=True)
+    done = subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "-e", f"{ROOT}[test]"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stdout[-4000:], done.stderr[-4000:], sep="\n", file=sys.stderr)
+        raise SystemExit(done.returncode)
     for old in VENV.glob(".installed-*"):
         old.unlink()
     stamp.touch()
@@ -44,6 +50,10 @@ def examples() -> None:
         if folder.is_dir():
             print(f"\n== {folder.name}", flush=True)
             run([BIN / "grader", "grade", folder.name, folder, "--out", ROOT / "reports" / folder.name])
+    print("\nScores:")
+    for book in sorted((ROOT / "reports").glob("*/gradebook.csv")):
+        for row in list(csv.DictReader(book.open()))[:50]:
+            print(f"  {book.parent.name:<12} {row['id']:<22} {row['score']:>4}/{row['max_score']:<4} {row['status']}")
     print(f"\nReports: {ROOT / 'reports'} (one JSON per submission, summary.json, gradebook.csv)")
 
 

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.errors import UnknownAssignment
+from grader.errors import UnknownAssignment, UsageError
 
 COURSE_ENV = "GRADER_COURSE"
 
@@ -75,6 +75,14 @@ class Assignment:
         return sorted((self.solutions / "mutants").glob("*.py"))
 
 
+def _limits(values: dict[str, object], where: Path) -> Limits:
+    known = set(Limits.__dataclass_fields__)
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise UsageError(f"{where}: unknown [limits] key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return Limits(**values)  # type: ignore[arg-type]
+
+
 def course_root() -> Path:
     """The folder holding `assignments/`: $GRADER_COURSE, the source checkout, or cwd."""
     env = os.environ.get(COURSE_ENV)
@@ -109,7 +117,7 @@ def load_assignment(slug: str, root: Path | None = None) -> Assignment:
         solutions=solutions if solutions.is_dir() else None,
         stub=config.get("stub", f"{slug}.py"),
         names=tuple(config.get("names", ())),
-        limits=Limits(**config.get("limits", {})),
+        limits=_limits(config.get("limits", {}), config_path),
         logical_cpus=int(config.get("worker", {}).get("logical_cpus", 0)),
         gpu_only=tuple(config.get("devices", {}).get("gpu_only", ())),
     )
