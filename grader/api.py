@@ -49,7 +49,8 @@ def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None, ma
     if not specs:
         raise UsageError(f"assignment {assignment.slug!r} has no specs")
     max_bytes = int((max_mb or assignment.limits.max_file_mb) * 1024 * 1024)
-    hide = (str(assignment.folder.parent.parent / "solutions"),)
+    course = assignment.folder.parent.parent
+    hide = (str(course / "solutions"), str(course / ".git"))  # .git holds every solution's history
     return Plan(assignment=assignment, specs=tuple(specs), seed=new_seed() if seed is None else seed,
                 max_bytes=max_bytes, warm=warm, hide=hide, legs=plan_legs(devices, detect_gpus()),
                 legacy=_legacy(keras))

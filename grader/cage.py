@@ -128,6 +128,7 @@ def _v1(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
     memory.mkdir()
     try:
         pids.mkdir()
+        _require_kernel_files(memory, pids)
         (memory / "memory.limit_in_bytes").write_text(str(memory_mb * 1024 * 1024))
         _write(memory / "memory.swappiness", "0")
         (pids / "pids.max").write_text(str(max_pids))
@@ -145,6 +146,7 @@ def _v2(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
     folder = CGROUP_ROOT / name
     folder.mkdir()
     try:
+        _require_kernel_files(folder)
         (folder / "memory.max").write_text(str(memory_mb * 1024 * 1024))
         _write(folder / "memory.swap.max", "0")
         (folder / "pids.max").write_text(str(max_pids))
@@ -152,6 +154,13 @@ def _v2(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
         folder.rmdir()
         raise
     return CgroupCage({"memory": folder, "pids": folder})
+
+
+def _require_kernel_files(*folders: Path) -> None:
+    """A real cgroup folder is filled by the kernel; a plain writable folder is not a cgroup."""
+    for folder in folders:
+        if not (folder / "cgroup.procs").exists():
+            raise OSError(f"{folder} is not a cgroup")
 
 
 def _write(path: Path, text: str) -> None:

@@ -58,45 +58,82 @@ def current_isolation() -> Isolation:
 
 
 def sandbox_base() -> Path:
-    """Where every worker's folder lives; the only place (with /dev/shm) a caged worker can write."""
-    SANDBOX_BASE.mkdir(mode=0o711, exist_ok=True)
+    """Where every worker's folder lives. Read-only (0555) to workers, which run without
+    CAP_DAC_OVERRIDE: they cannot rename, replace or add folders here; the judge can."""
+    SANDBOX_BASE.mkdir(mode=0o555, exist_ok=True)
     return SANDBOX_BASE
 
 
 def wrap_command(command: list[str], *, hide: list[Path]) -> list[str]:
-    """`command` run inside new namespaces with the mounts above (unchanged where unavailable)."""
+    """`command` run inside new namespaces with the mounts above (unchanged where unavailable).
+
+    A PID namespace too: workers cannot see or signal the judge, and when the
+    namespace's first process (the zygote) ends, the kernel ends every process in it.
+    """
     if not namespaces_available():
         return command
-    script = _mount_script(hide) + "exec " + shlex.join(command)
-    unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--propagation", "private"]
+    # cd again: the cwd inherited from the caller still points into the pre-namespace mounts
+    script = _mount_script(hide) + 'cd "$PWD"\nexec ' + shlex.join(command)
+    unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
+               "--propagation", "private"]
     if os.geteuid() != 0:
         unshare.insert(1, "--map-root-user")
     return [*unshare, "/bin/sh", "-c", script]
 
 
-def _mount_script(hide: list[Path]) -> str:
-    """Shell run inside the namespace, before Python starts: read-only code, hidden secrets, private /tmp.
+# Filesystems that are not storage: left alone when everything else is made read-only.
+_VIRTUAL = "proc|sysfs|devtmpfs|devpts|tmpfs|cgroup|cgroup2|mqueue|debugfs|tracefs|securityfs|pstore|bpf|fusectl"
 
-    Folders under /tmp that workers need (their own sandboxes, a course kept in /tmp) are
-    parked under /run, a fresh tmpfs goes on /tmp, and they are mounted back.
+
+def _mount_script(hide: list[Path]) -> str:
+    """Shell run inside the namespace, before Python starts.
+
+    Every real filesystem becomes read-only; `solutions/`, the output folder and the
+    course's `.git` are hidden under empty mounts; /tmp, /var/tmp and /dev/shm are
+    fresh; the cgroup tree is hidden (a worker must not move itself out of its cage).
+    The sandbox folders (and a course kept under /tmp) are parked, then mounted back.
     """
     tmp = Path(tempfile.gettempdir()).resolve()
     keep = [sandbox_base().resolve()] + [p for p in _readonly_paths() if _under(p, tmp)]
-    lines = ["set -e", "mkdir -p /run/grader-keep"]
-    readonly = sorted({str(p) for p in _readonly_paths() if p.exists()}, key=len)
-    for path in readonly:
-        q = shlex.quote(path)
-        lines.append(f"mount --bind {q} {q} && mount -o remount,bind,ro {q} || true")
+    lines = ["set -e"] + [f"mkdir -p /run/grader-keep/{i}" for i in range(len(keep))]
     for path in hide:
         if path.exists():
             lines.append(f"mount -t tmpfs -o size=64k,mode=000 tmpfs {shlex.quote(str(path))} || true")
     for index, path in enumerate(keep):
-        lines += [f"mkdir -p /run/grader-keep/{index}", f"mount --rbind {shlex.quote(str(path))} /run/grader-keep/{index}"]
-    lines.append(f"mount -t tmpfs -o mode=1777 tmpfs {shlex.quote(str(tmp))}")
+        lines.append(f"mount --rbind {shlex.quote(str(path))} /run/grader-keep/{index}")
+    lines.append(f"awk '{{print $2, $3}}' /proc/self/mounts | while read -r mp fs; do case $mp in "
+                 f"/run/grader-keep/0*) continue ;; esac; case $fs in {_VIRTUAL}) ;; "
+                 "*) mount -o remount,bind,ro \"$mp\" 2>/dev/null || true ;; esac; done")
+    for private in (str(tmp), "/var/tmp", "/dev/shm"):
+        lines.append(f"mount -t tmpfs -o mode=1777,size=1g tmpfs {shlex.quote(private)} || true")
+    lines.append("mount -t tmpfs -o ro,size=4k tmpfs /sys/fs/cgroup || true")
     for index, path in enumerate(keep):
         q = shlex.quote(str(path))
         lines += [f"mkdir -p {q}", f"mount --rbind /run/grader-keep/{index} {q}"]
     return "\n".join(lines) + "\n"
+
+
+def own_folder_only(folder: Path) -> None:
+    """In a forked worker, before dropping privileges: a private mount namespace in which the
+    sandbox base shows only this worker's folder (other submissions' folders disappear)."""
+    import ctypes
+
+    clone_newns, ms_bind = 0x00020000, 4096
+    libc = ctypes.CDLL(None, use_errno=True)
+    park = b"/run/grader-keep"  # made by the zygote's mount script; a fresh tmpfs goes on it here
+
+    def mount(source: bytes, target: bytes, fstype: bytes | None, flags: int, data: bytes | None) -> bool:
+        return libc.mount(source, target, fstype, flags, data) == 0
+
+    if libc.unshare(clone_newns) != 0 or not mount(b"tmpfs", park, b"tmpfs", 0, b"size=16k"):
+        return
+    own, base = str(folder).encode(), str(sandbox_base()).encode()
+    os.mkdir(park + b"/self")
+    if not mount(own, park + b"/self", None, ms_bind, None):
+        return
+    if mount(b"tmpfs", base, b"tmpfs", 0, b"size=16k,mode=0555"):
+        os.makedirs(own, exist_ok=True)
+        mount(park + b"/self", own, None, ms_bind, None)
 
 
 def _under(path: Path, folder: Path) -> bool:

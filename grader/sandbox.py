@@ -188,6 +188,9 @@ def make_folder() -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
+    for name in ("stdout.txt", "stderr.txt"):
+        (folder / name).touch(mode=0o600)
+    folder.chmod(0o555)  # the worker writes only in home/; it cannot swap the capture files
     return folder
 
 

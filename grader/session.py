@@ -118,8 +118,9 @@ class Submission:
                                               "look for an endless loop or long work at top level.")
             raise self.load_error from None
         except WorkerCrashed as exc:
-            self.load_error = SubmissionError("crash", f"Your code stopped the grading process while it was "
-                                              f"loading ({exc}); remove exit() or os._exit() calls at top level.")
+            self.load_error = SubmissionError("crash", "Your code stopped the grading process while it was "
+                                              f"loading ({exc}): look for exit() or os._exit() calls, or changes "
+                                              "to Python's builtins, at top level.")
             raise self.load_error from None
         if not reply.get("ok"):
             self.load_error = SubmissionError("import", "Your code could not be loaded: "

@@ -7,6 +7,9 @@ never the hidden expected numbers.
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +18,7 @@ import pytest
 
 __all__ = [
     "assert_close", "assert_shape", "assert_equal", "check", "dense_weights", "fail", "hidden", "points",
+    "public_spec",
 ]
 
 hidden = pytest.mark.visibility("hidden")
@@ -94,6 +98,23 @@ def assert_equal(actual: Any, expected: Any, what: str) -> None:
     __tracebackhide__ = True
     if type(actual) is not type(expected) or actual != expected:
         fail(f"{what} is {actual!r}, which is not what the exercise asks for.")
+
+
+def public_spec(slug: str) -> types.ModuleType:
+    """An assignment's public spec module, so hidden specs reuse its numpy reference code
+    instead of copying it (imported under its own name: pytest never collects it twice)."""
+    from grader.course import load_assignment
+
+    name = f"_public_spec_{slug}"
+    if name not in sys.modules:
+        path = load_assignment(slug).folder / "tests" / "test_public.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"no public spec for {slug}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def dense_weights(rng: np.random.Generator, n_in: int, n_out: int) -> list[np.ndarray]:

@@ -76,7 +76,7 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: new session, own files, own env, limits, no privileges; then serve."""
     import signal
 
-    from grader.isolation import guard_sockets
+    from grader.isolation import guard_sockets, own_folder_only
     from grader.privileges import drop_privileges
     from grader.sandbox import apply_limits
     from grader.worker import serve
@@ -93,7 +93,10 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         apply_limits(WorkerLimits(**request["limits"]))
-        if not request.get("network_isolated"):
+        if request.get("network_isolated"):
+            own_folder_only(Path(request["cwd"]).parent)
+            os.chdir(request["cwd"])  # through the new mounts
+        else:
             guard_sockets()
         drop_privileges()
         serve(req_fd, resp_fd)
@@ -120,6 +123,7 @@ class Zygote:
         )
         theirs.close()
         self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
+        self._zygote_pid: int | None = None
 
     @property
     def ready(self) -> bool:
@@ -154,7 +158,21 @@ class Zygote:
                 os.close(fd)
         if "pid" not in reply:
             raise OSError("the zygote did not fork a worker")
-        return Worker(pid=int(reply["pid"]), req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
+        pid = self._global_pid(int(reply["pid"]))
+        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
+
+    def _global_pid(self, ns_pid: int) -> int:
+        """The zygote runs in its own PID namespace: map its child's pid to ours."""
+        if self.isolation.network != "namespace":
+            return ns_pid
+        if self._zygote_pid is None:
+            self._zygote_pid = _child_with_ns_pid(self._process.pid, 1)
+        if self._zygote_pid is None:
+            raise OSError("cannot find the zygote's process")
+        pid = _child_with_ns_pid(self._zygote_pid, ns_pid)
+        if pid is None:
+            raise OSError("cannot find the forked worker's process")
+        return pid
 
     def stop(self) -> None:
         self._channel.close()  # the zygote exits on EOF
@@ -177,3 +195,20 @@ def process_zygote(*, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) 
         _PROCESS_ZYGOTES[key] = Zygote(runtime=runtime, hide=hide)
         atexit.register(_PROCESS_ZYGOTES[key].stop)
     return _PROCESS_ZYGOTES[key]
+
+
+def _child_with_ns_pid(parent: int, ns_pid: int) -> int | None:
+    """Among `parent`'s children (global pids), the one whose pid in its own namespace is `ns_pid`."""
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except OSError:
+        return None
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("NSpid:") and line.split()[-1] == str(ns_pid):
+                return int(child)
+    return None

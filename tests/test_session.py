@@ -6,7 +6,6 @@ import pytest
 from grader.course import load_assignment
 from grader.extract import extract
 from grader.ingest import Source
-from grader.sandbox import make_folder
 from grader.session import StudentCodeError, Submission, clean_message
 
 CODE = '''
@@ -35,7 +34,7 @@ def submission(zygote):
 
 
 def test_restart_gives_a_fresh_process_with_the_same_files(submission):
-    tmp_path = make_folder()  # under the sandbox base: workers see no other /tmp
+    tmp_path = submission._folder  # a worker sees only its own folder (and the read-only course)
     probes = tmp_path / "probes.py"
     probes.write_text("import os\ndef pid(sub):\n    return os.getpid()\n"
                       "def save(sub, n, t):\n    sub.save(n, t)\ndef read(sub, n):\n    return sub.read(n)\n"

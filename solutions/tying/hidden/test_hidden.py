@@ -7,69 +7,14 @@ active, and until both uses of the shared layer contribute at least 20% of its g
 """
 import numpy as np
 
-from grader.spec import assert_close, assert_equal, check, fail, points
+from grader.spec import assert_close, assert_equal, check, fail, points, public_spec
 
 
-def relu(x):
-    return np.maximum(x, 0)
+# The numpy reference model is the public spec's (one copy of the maths for both).
+_public = public_spec("tying")
+relu, forward, gradients = _public.relu, _public.forward, _public.gradients
+simulate, tied_problem = _public.simulate, _public.tied_problem
 
-
-def forward(X, w_shared, w_out):
-    """The tied net in float64: output and the intermediate values (input, pre-activations, activations)."""
-    x = X.reshape(len(X), -1).astype(np.float64)
-    (W, b), (V, c) = w_shared, w_out
-    z1 = x @ W + b
-    h1 = relu(z1)
-    z2 = h1 @ W + b
-    h2 = relu(z2)
-    return h2 @ V + c, (x, z1, h1, z2, h2)
-
-
-def gradients(X, y, w_shared, w_out):
-    """MSE loss, its gradients (the shared kernel's split by use too) and the smallest |pre-activation|."""
-    out, (x, z1, h1, z2, h2) = forward(X, w_shared, w_out)
-    (W, b), (V, c) = w_shared, w_out
-    d_out = 2 * (out - y) / out.size
-    d_z2 = (d_out @ V.T) * (z2 > 0)
-    d_z1 = (d_z2 @ W.T) * (z1 > 0)
-    first, second = x.T @ d_z1, h1.T @ d_z2
-    grads = {"W": first + second, "first": first, "second": second, "b": d_z1.sum(0) + d_z2.sum(0),
-             "V": h2.T @ d_out, "c": d_out.sum(0)}
-    margin = float(min(np.abs(z1).min(), np.abs(z2).min()))
-    return float(np.mean((out - y) ** 2)), grads, margin
-
-
-def simulate(X, y, w_shared, w_out, epochs, lr):
-    """Full-batch plain SGD, one step per epoch: per-epoch losses (before each step), final weights,
-    and the smallest |pre-activation| met on the way."""
-    (W, b), (V, c) = [[np.float64(a) for a in w] for w in (w_shared, w_out)]
-    losses, margin = [], np.inf
-    for _ in range(epochs):
-        loss, g, m = gradients(X, y, (W, b), (V, c))
-        losses.append(loss)
-        margin = min(margin, m)
-        W, b, V, c = W - lr * g["W"], b - lr * g["b"], V - lr * g["V"], c - lr * g["c"]
-    return np.array(losses), ((W, b), (V, c)), margin
-
-
-def tied_problem(rng, units, batch, epochs=1, lr=0.0, image=False):
-    """Inputs, targets and weights (float32) on which every ReLU is at least 1e-4 from its kink along
-    the whole SGD path, and both uses of the shared layer contribute to its gradient."""
-    for _ in range(200):
-        shape = (batch, 2, units // 2) if image and units % 2 == 0 else (batch, units)
-        X = rng.normal(size=shape).astype(np.float32)
-        W = (rng.normal(size=(units, units)) / np.sqrt(units) + 0.2).astype(np.float32)
-        b = rng.normal(0.1, 0.2, size=units).astype(np.float32)
-        V = rng.normal(size=(units, 1)).astype(np.float32)
-        c = rng.normal(size=1).astype(np.float32)
-        y = rng.normal(size=(batch, 1)).astype(np.float32)
-        w_shared, w_out = [W, b], [V, c]
-        _, g, _ = gradients(X, y, w_shared, w_out)
-        _, _, margin = simulate(X, y, w_shared, w_out, max(epochs, 1), lr)
-        size = np.linalg.norm(g["W"])
-        if margin > 1e-4 and min(np.linalg.norm(g["first"]), np.linalg.norm(g["second"])) > 0.2 * size > 0:
-            return X, y, w_shared, w_out
-    raise RuntimeError("internal: no well-conditioned problem found")
 
 
 def close(a, b, rtol=1e-3, atol=1e-5):
