@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import json
 import os
 import platform
 import time
@@ -22,6 +24,7 @@ from grader.errors import SubmissionError
 from grader.extract import Extracted, extract
 from grader.ingest import Source, ingest, submission_sha256
 from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
+from grader.report import write_json
 from grader.score import GradingResult, max_points, score_tests
 from grader.session import Launcher
 from grader.devices import LegPlan
@@ -134,6 +137,30 @@ def collect(specs: tuple[Path, ...], visibility: dict[str, str]) -> list[tuple[s
 
 @functools.lru_cache(maxsize=32)
 def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """Spec lists depend only on the spec files: kept in memory per judge and on disk between runs."""
+    digest = hashlib.sha256(repr((visibility, __version__)).encode())
+    for spec in specs:
+        digest.update(str(spec).encode() + b"\0" + spec.read_bytes())
+    cached = cache_dir() / f"collect-{digest.hexdigest()[:32]}.json"
+    try:
+        return tuple(tuple(row) for row in json.loads(cached.read_text()))
+    except (OSError, ValueError, TypeError):
+        pass
+    expected = _collect_now(specs, visibility)
+    try:
+        write_json(cached, [list(row) for row in expected])
+    except OSError:
+        pass  # a read-only cache only costs the collection again
+    return expected
+
+
+def cache_dir() -> Path:
+    """Where the judge keeps submission-independent results between runs ($GRADER_CACHE)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "keras-grader"
+    return Path(os.environ.get("GRADER_CACHE", default))
+
+
+def _collect_now(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
     collector = ResultCollector(dict(visibility))
     args = [str(p) for p in specs] + ["-c", str(SPEC_INI), "--rootdir", spec_root(specs), "--collect-only",
                                       "-p", "no:cacheprovider",

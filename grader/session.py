@@ -172,7 +172,8 @@ class Submission:
         kind = str(error.get("type", "Error"))[:80]
         text = clean_message(str(error.get("message", "")))
         lines = [n for n in error.get("lines", []) if isinstance(n, int)]
-        where = f" at {self.extracted.where(lines[-1])}" if lines else ""
+        # no line of theirs in the traceback: the error surfaced in the test's use of their objects
+        where = f" at {self.extracted.where(lines[-1])}" if lines else " when the test used your objects"
         return f"{kind}{where}: {text}" if text else f"{kind}{where}"
 
     def missing_message(self, name: str) -> str:

@@ -149,3 +149,16 @@ def test_an_endless_loop_at_import_is_an_error_report(tmp_path, concat_plan, sol
     hidden_loop = solution_code + "\nx = [i for i in iter(int, 1)]\n"
     result = grade(write(tmp_path, "concat2.py", hidden_loop), plan)
     assert result.status == "graded" or result.error["kind"] == "timeout"
+
+
+def test_spec_lists_are_cached_on_disk_between_runs(tmp_path, monkeypatch, concat_plan):
+    import grader.grading as grading
+
+    monkeypatch.setenv("GRADER_CACHE", str(tmp_path / "cache"))
+    grading._collect_cached.cache_clear()
+    first = grading.collect(concat_plan.specs, concat_plan.visibility)
+    assert len(list((tmp_path / "cache").glob("collect-*.json"))) == 1
+    grading._collect_cached.cache_clear()  # a new run: nothing in memory
+    monkeypatch.setattr(grading, "_collect_now", lambda *a: pytest.fail("collected again"))
+    assert grading.collect(concat_plan.specs, concat_plan.visibility) == first
+    grading._collect_cached.cache_clear()
