@@ -65,15 +65,17 @@ def sandbox_base() -> Path:
 
 
 def wrap_command(command: list[str], *, hide: list[Path]) -> list[str]:
-    """`command` run inside new namespaces with the mounts above (unchanged where unavailable).
+    """`command` run inside new namespaces, in a root built from an allow-list (see `_mount_script`).
 
     A PID namespace too: workers cannot see or signal the judge, and when the
     namespace's first process (the zygote) ends, the kernel ends every process in it.
     """
     if not namespaces_available():
         return command
-    # cd again: the cwd inherited from the caller still points into the pre-namespace mounts
-    script = _mount_script(hide) + 'cd "$PWD"\nexec ' + shlex.join(command)
+    enter = 'cd "$1" && shift && exec "$@"'  # the caller's cwd, as seen inside the new root
+    chroot = shutil.which("chroot", path="/usr/sbin:/usr/bin:/sbin:/bin") or "chroot"
+    script = _mount_script(hide) + f"exec {chroot} {ROOT} /bin/sh -c {shlex.quote(enter)} sh \"$PWD\" "
+    script += shlex.join(command)
     unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
                "--propagation", "private"]
     if os.geteuid() != 0:
@@ -81,36 +83,64 @@ def wrap_command(command: list[str], *, hide: list[Path]) -> list[str]:
     return [*unshare, "/bin/sh", "-c", script]
 
 
-# Filesystems that are not storage: left alone when everything else is made read-only.
-_VIRTUAL = "proc|sysfs|devtmpfs|devpts|tmpfs|cgroup|cgroup2|mqueue|debugfs|tracefs|securityfs|pstore|bpf|fusectl"
+ROOT = "/run/grader-root"
+# What a worker may see of /etc: enough for the dynamic loader, locales and SSL, nothing more.
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
+       "host.conf", "resolv.conf", "ssl", "ca-certificates", "alternatives", "mime.types", "fonts")
 
 
 def _mount_script(hide: list[Path]) -> str:
-    """Shell run inside the namespace, before Python starts.
+    """Shell run as root inside the new namespaces, before Python starts: build the worker's root.
 
-    Every real filesystem becomes read-only; `solutions/`, the output folder and the
-    course's `.git` are hidden under empty mounts; /tmp, /var/tmp and /dev/shm are
-    fresh; the cgroup tree is hidden (a worker must not move itself out of its cage).
-    The sandbox folders (and a course kept under /tmp) are parked, then mounted back.
+    The root is an empty tmpfs into which only what a worker needs is bound read-only:
+    /usr, part of /etc, Python's installation and site-packages, the course's
+    `assignments/` and the grader package. Nothing else of the machine exists there:
+    not `solutions/`, `.git`, other checkouts, HOME or the output folder. /tmp, /var/tmp
+    and /dev/shm are empty and private; /proc shows only the namespace's processes; the
+    cgroup tree is hidden (a worker must not move out of its cage). The sandbox folders
+    are the only writable place, and `own_folder_only` narrows that to one folder.
     """
-    tmp = Path(tempfile.gettempdir()).resolve()
-    keep = [sandbox_base().resolve()] + [p for p in _readonly_paths() if _under(p, tmp)]
-    lines = ["set -e"] + [f"mkdir -p /run/grader-keep/{i}" for i in range(len(keep))]
-    for path in hide:
-        if path.exists():
-            lines.append(f"mount -t tmpfs -o size=64k,mode=000 tmpfs {shlex.quote(str(path))} || true")
-    for index, path in enumerate(keep):
-        lines.append(f"mount --rbind {shlex.quote(str(path))} /run/grader-keep/{index}")
-    lines.append(f"awk '{{print $2, $3}}' /proc/self/mounts | while read -r mp fs; do case $mp in "
-                 f"/run/grader-keep/0*) continue ;; esac; case $fs in {_VIRTUAL}) ;; "
-                 "*) mount -o remount,bind,ro \"$mp\" 2>/dev/null || true ;; esac; done")
-    for private in (str(tmp), "/var/tmp", "/dev/shm"):
-        lines.append(f"mount -t tmpfs -o mode=1777,size=1g tmpfs {shlex.quote(private)} || true")
-    lines.append("mount -t tmpfs -o ro,size=4k tmpfs /sys/fs/cgroup || true")
-    for index, path in enumerate(keep):
-        q = shlex.quote(str(path))
-        lines += [f"mkdir -p {q}", f"mount --rbind /run/grader-keep/{index} {q}"]
+    q = shlex.quote
+    lines = [
+        "set -e", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
+        'mkdir -p "$R/run/grader-keep" "$R/tmp" "$R/var/tmp" "$R/proc" "$R/dev" "$R/sys"',
+        'for tmp in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,size=1g tmpfs "$R$tmp"; done',
+        'for link in /bin /sbin /lib /lib32 /lib64 /libx32; do '
+        '[ -L "$link" ] && ln -s "$(readlink "$link")" "$R$link"; done; true',
+        'bind() { [ -e "$1" ] || return 0; if [ -d "$1" ]; then mkdir -p "$R$1"; else '
+        'mkdir -p "$(dirname "$R$1")"; : > "$R$1"; fi; mount --rbind "$1" "$R$1"; '
+        'if [ "$2" != rw ]; then mount -o remount,bind,ro "$R$1" 2>/dev/null || true; fi; }',
+    ]
+    for path in _visible_paths():
+        lines.append(f"bind {q(str(path))}")
+    lines += [
+        'mount --rbind /dev "$R/dev"', 'mount -t tmpfs -o mode=1777,size=1g tmpfs "$R/dev/shm"',
+        'mount -t proc proc "$R/proc"',
+        'mount --rbind /sys "$R/sys"', 'mount -o remount,bind,ro "$R/sys" 2>/dev/null || true',
+        'mount -t tmpfs -o ro,size=4k tmpfs "$R/sys/fs/cgroup" 2>/dev/null || true',
+        f"bind {q(str(sandbox_base().resolve()))} rw",
+    ]
+    for path in hide:  # belt and braces: should a hidden folder lie inside a bound one
+        lines.append(f'[ -d "$R"{q(str(path))} ] && mount -t tmpfs -o size=4k,mode=000 tmpfs "$R"{q(str(path))} || true')
+    lines.append('mount -o remount,ro "$R"')  # the scaffolding itself: no new files next to the course
     return "\n".join(lines) + "\n"
+
+
+def _visible_paths() -> list[Path]:
+    """Read-only parts of the machine a worker sees, in mount order (parents first)."""
+    from grader.course import course_root
+
+    package = Path(__file__).resolve().parent
+    course = course_root().resolve()
+    paths = [Path("/usr"), *(Path("/etc") / name for name in ETC), Path("/opt")]
+    paths += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
+    paths += [Path(p).resolve() for p in site.getsitepackages()]
+    for entry in sys.path:  # .pth-added folders, except a checkout (only its grader/ is needed)
+        folder = Path(entry or ".").resolve()
+        if folder.is_dir() and folder not in (course, package.parent) and not _under(course, folder):
+            paths.append(folder)
+    paths += [course / "assignments", package]
+    return sorted({p for p in paths if p.exists()}, key=lambda p: len(p.parts))
 
 
 def own_folder_only(folder: Path) -> None:
@@ -137,19 +167,11 @@ def own_folder_only(folder: Path) -> None:
 
 
 def _under(path: Path, folder: Path) -> bool:
+    """True when `path` is `folder` or inside it."""
     try:
-        return path.exists() and path.resolve().is_relative_to(folder)
+        return path.resolve().is_relative_to(folder.resolve())
     except OSError:
         return False
-
-
-def _readonly_paths() -> list[Path]:
-    from grader.course import course_root
-
-    package_parent = Path(__file__).resolve().parent.parent
-    paths = [package_parent, course_root(), Path(sys.prefix), Path(sys.base_prefix), Path.home()]
-    paths += [Path(p) for p in site.getsitepackages()]
-    return [p.resolve() for p in paths]
 
 
 def guard_sockets() -> None:
