@@ -19,7 +19,9 @@ try:
 except OSError:
     print("NET-CLOSED")
 try:
-    open(os.path.join(course, "isolation-probe.txt"), "w")
+    # the course's assignments/ is what a worker sees of it (bound read-only); the course
+    # root itself is an empty scaffold in the worker's private root, a write there goes nowhere
+    open(os.path.join(course, "assignments", "isolation-probe.txt"), "w")
     print("COURSE-WRITABLE")
 except OSError:
     print("COURSE-READONLY")
@@ -54,6 +56,7 @@ def test_wrap_command_runs_with_no_network_and_a_readonly_course(tmp_path):
         assert "HIDDEN-VISIBLE" not in done.stdout
         assert "marker-in-real-tmp" not in done.stdout and "pytest-of" not in done.stdout
         assert not (ROOT / "isolation-probe.txt").exists()
+        assert not (ROOT / "assignments" / "isolation-probe.txt").exists()
         try:
             listener.accept()
             raise AssertionError("the namespaced command reached the test over loopback")
