@@ -1,6 +1,7 @@
 """grader.isolation: namespaces with no network and a read-only course; the Python socket guard elsewhere."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -89,3 +90,21 @@ def test_the_socket_guard_refuses_connect_in_a_subprocess():
     finally:
         listener.close()
     assert done.stdout.split() == ["REFUSED"] * 3, done.stderr
+
+
+def test_grading_still_works_where_namespaces_are_unavailable(tmp_path):
+    """The fallback: no namespaces, sockets blocked from Python, and the report says so."""
+    import json
+
+    script = (
+        "import json, sys\n"
+        "from grader.api import check\n"
+        f"report = check('concat', {str(ROOT / 'solutions' / 'concat' / 'solution.py')!r}, seed=2)\n"
+        "print('REPORT', json.dumps({'score': report['score'], 'sandbox': report['sandbox']}))\n"
+    )
+    env = dict(os.environ, GRADER_NO_NAMESPACES="1")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("REPORT "))
+    report = json.loads(line[len("REPORT "):])
+    assert report["score"] == 2.5
+    assert report["sandbox"]["network"] == "python-guard" and report["sandbox"]["filesystem"] == "none"
