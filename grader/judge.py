@@ -124,6 +124,9 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
     if isinstance(exc, WorkerTimeout):
         return "timeout", ("Your code did not finish in time (" + str(exc) + "); look for an endless loop, "
                            "a sleep, or training far longer than the exercise needs."), None
+    if isinstance(exc, WorkerCrashed) and exc.flag == "memory-limit":
+        return "error", (f"Your code was stopped: {exc}. Look for tensors or lists that grow without "
+                         "bound, or data far larger than the exercise needs."), None
     if isinstance(exc, WorkerCrashed):
         return "error", "Your code stopped the grading process (exit, crash or memory exhaustion).", None
     if isinstance(exc, SubmissionError):

@@ -141,9 +141,14 @@ class Submission:
             self.flags.add("timeout")
             self._stop()
             raise
-        except WorkerCrashed:
+        except WorkerCrashed as exc:
+            out_of_memory = worker.cage.out_of_memory()
             self._stop()
-            raise
+            if out_of_memory:
+                self.flags.add("memory-limit")
+                raise WorkerCrashed(f"it used more than the {self.limits.memory_mb} MB of memory allowed",
+                                    flag="memory-limit") from None
+            raise exc
         except ProtocolError:
             self.flags.add("protocol")
             self._stop()

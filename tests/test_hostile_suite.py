@@ -105,6 +105,7 @@ class Case:
     limits: Limits | None = None
     secrets: tuple[str, ...] = ()  # more texts that must not be in the report (filled per run)
     slow: bool = False
+    says: str | None = None  # a phrase every lost test's message must contain
 
     def text(self, values: dict[str, str]) -> str | bytes:
         source = self.source(values) if callable(self.source) else self.source
@@ -266,7 +267,7 @@ CASES: list[Case] = [
          outcomes={"test_axis_argument_is_used": "timeout"}, limits=Limits(request_s=3, submission_s=60)),
     # -- resources ---------------------------------------------------------------------------------
     Case("memory_bomb", in_call(MEMORY_BOMB), flags={"memory-limit"}, outcomes="error", limits=TIGHT_MEMORY,
-         slow=True),
+         slow=True, says="more than the 1200 MB of memory allowed"),
     Case("fork_bomb", data("fork_bomb.py"), slow=True),
     Case("detached_daemon", lambda v: (DATA / "daemon_escape.py").read_text(encoding="utf-8").replace(
         'for controller in ("pids", "memory", "cpu", "freezer", ""):', "for controller in ():")),
@@ -546,6 +547,8 @@ def test_hostile_or_broken_submission_gets_its_honest_verdict(case: Case, graded
         assert {n: o for n, o in got.items() if o != "passed"} == case.outcomes, details
     assert case.flags <= set(report["flags"]), report["flags"]
     assert not (case.no_flags & set(report["flags"])), report["flags"]
+    if case.says:
+        assert all(case.says in t["message"] for t in report["tests"] if t["outcome"] != "passed"), details
     if case.score == 10 or (case.score == 0 and case.id not in ("os_exit_at_import",) and not case.flags):
         assert "timeout" not in report["flags"], report["flags"]
 

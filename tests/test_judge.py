@@ -56,3 +56,9 @@ def test_two_assignments_public_specs_never_share_a_module(tmp_path):
     assert [t.outcome.name for t in results["concat"].tests] == ["test_output_shape",
                                                                    "test_output_concatenates_both_blocks"]
     assert results["concat"].score == results["concat"].max_score == 2.5
+
+
+def test_a_memory_limit_kill_says_so():
+    exc = WorkerCrashed("it used more than the 1200 MB of memory allowed", flag="memory-limit")
+    outcome, message, _ = classify(exc, "hidden")
+    assert outcome == "error" and "more than the 1200 MB of memory allowed" in message
