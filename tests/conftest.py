@@ -34,3 +34,24 @@ def zygote(concat_plan: Plan) -> Zygote:
 @pytest.fixture
 def solution_code() -> str:
     return CONCAT_SOLUTION.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def every_report_renders_valid_gradescope(monkeypatch):
+    """Every report built in this test run must render to Gradescope JSON valid against the schema."""
+    import json
+
+    import jsonschema
+
+    from grader.formats import render_gradescope
+    from grader.score import GradingResult
+
+    schema = json.loads((Path(__file__).parent / "gradescope_schema.json").read_text())
+    original = GradingResult.to_dict
+
+    def checked(self: GradingResult) -> dict:
+        report = original(self)
+        jsonschema.validate(render_gradescope(report), schema)
+        return report
+
+    monkeypatch.setattr(GradingResult, "to_dict", checked)
