@@ -23,7 +23,8 @@ from grader.errors import ProtocolError, WorkerCrashed, WorkerTimeout
 MAGIC = b"GRD1"
 HEADER = struct.Struct(">4sIQ")
 MAX_JSON = 16 * 1024 * 1024
-MAX_ARRAYS = 1024 * 1024 * 1024
+MAX_ARRAYS = 256 * 1024 * 1024  # array bytes in one message; decoded arrays never exceed the bytes sent
+MAX_REFERENCES = 65536
 ARRAY_KEY = "__ndarray__"
 
 
@@ -56,45 +57,97 @@ def _pack(value: Any, arrays: list[bytes]) -> Any:
     return {ARRAY_KEY: len(arrays) - 1, "nbytes": len(arrays[-1])}
 
 
-def _unpack(value: Any, blob: bytes) -> Any:
+def _unpack(value: Any, arrays: dict[int, np.ndarray]) -> Any:
     if isinstance(value, dict):
         if ARRAY_KEY in value:
-            return _array(value, blob)
-        return {k: _unpack(v, blob) for k, v in value.items()}
+            return arrays[value[ARRAY_KEY]]
+        return {k: _unpack(v, arrays) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unpack(v, blob) for v in value]
+        return [_unpack(v, arrays) for v in value]
     return value
 
 
-def _array(ref: dict[str, Any], blob: bytes) -> np.ndarray:
-    index, nbytes = ref.get(ARRAY_KEY), ref.get("nbytes")
-    if not isinstance(index, int) or not isinstance(nbytes, int) or index < 0 or nbytes < 0:
-        raise ProtocolError("bad array reference")
-    start = ref.get("_start")
-    if not isinstance(start, int) or start < 0 or start + nbytes > len(blob):
+def _references(tree: Any) -> list[dict[str, Any]]:
+    """Every array reference in the tree, checked: one per array, numbered 0..n-1, sizes non-negative.
+
+    A reference used twice is refused, so the bytes decoded are never more than the bytes sent.
+    """
+    refs: list[dict[str, Any]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if ARRAY_KEY in node:
+                refs.append(node)
+            else:
+                stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    if len(refs) > MAX_REFERENCES:
+        raise ProtocolError(f"more than {MAX_REFERENCES} arrays in one message")
+    for ref in refs:
+        index, nbytes = ref.get(ARRAY_KEY), ref.get("nbytes")
+        if type(index) is not int or type(nbytes) is not int or index < 0 or nbytes < 0:
+            raise ProtocolError("bad array reference")
+    if sorted(r[ARRAY_KEY] for r in refs) != list(range(len(refs))):
+        raise ProtocolError("array references are not numbered 0..n-1")
+    return sorted(refs, key=lambda r: r[ARRAY_KEY])
+
+
+def _decode_arrays(refs: list[dict[str, Any]], blob: bytes) -> dict[int, np.ndarray]:
+    if sum(r["nbytes"] for r in refs) != len(blob):
         raise ProtocolError("array reference out of range")
+    arrays: dict[int, np.ndarray] = {}
+    start = 0
+    for ref in refs:
+        arrays[ref[ARRAY_KEY]] = _array(memoryview(blob)[start:start + ref["nbytes"]])
+        start += ref["nbytes"]
+    return arrays
+
+
+def _array(data: memoryview) -> np.ndarray:
+    """One `.npy` file, refused unless its header promises exactly the bytes that follow it."""
+    stream = io.BytesIO(data)
     try:
-        array = np.load(io.BytesIO(blob[start:start + nbytes]), allow_pickle=False)
+        version = np.lib.format.read_magic(stream)
+        reader = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in reader:
+            raise ValueError(f"unsupported .npy version {version}")
+        shape, _, dtype = reader[version](stream)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
+        raise ProtocolError(f"bad array data: {str(exc)[:200]}") from None
+    if dtype.hasobject:
+        raise ProtocolError("bad array data: object arrays cannot be loaded when allow_pickle=False")
+    if dtype.names is not None or dtype.shape != () or dtype.kind not in "biufcSU" \
+            or dtype.itemsize == 0:
+        raise ProtocolError("arrays must hold numbers or strings")
+    count = 1
+    for dim in shape:
+        count *= dim
+    if len(shape) > 32 or count * dtype.itemsize != len(data) - stream.tell():
+        raise ProtocolError("bad array data: its size does not match its shape")
+    stream.seek(0)
+    try:
+        array = np.load(stream, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise ProtocolError(f"bad array data: {exc}") from None
+        raise ProtocolError(f"bad array data: {str(exc)[:200]}") from None
     if not isinstance(array, np.ndarray) or array.dtype.hasobject:
         raise ProtocolError("arrays must hold numbers or strings")
     return array
 
 
-def _index_arrays(tree: Any, sizes: list[int]) -> None:
-    """Give each array reference its start offset in the blob (sizes are in index order)."""
-    starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    stack = [tree]
+def array_bytes(value: Any) -> int:
+    """How many bytes of array data a decoded message holds (for per-submission budgets)."""
+    total, stack = 0, [value]
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
-            if ARRAY_KEY in node and isinstance(node[ARRAY_KEY], int) and 0 <= node[ARRAY_KEY] < len(starts):
-                node["_start"] = starts[node[ARRAY_KEY]]
-            else:
-                stack.extend(node.values())
+        if isinstance(node, np.ndarray):
+            total += node.nbytes
+        elif isinstance(node, dict):
+            stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+    return total
 
 
 def write_frame(fd: int, message: dict[str, Any]) -> None:
@@ -117,25 +170,7 @@ def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
         raise ProtocolError(f"bad JSON from worker: {exc}") from None
     if not isinstance(tree, dict):
         raise ProtocolError("a message must be a JSON object")
-    _index_arrays(tree, _sizes(tree))
-    return _unpack(tree, blob)
-
-
-def _sizes(tree: Any) -> list[int]:
-    found: dict[int, int] = {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if ARRAY_KEY in node and isinstance(node[ARRAY_KEY], int) and isinstance(node.get("nbytes"), int):
-                found[node[ARRAY_KEY]] = node["nbytes"]
-            else:
-                stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    if sorted(found) != list(range(len(found))):
-        raise ProtocolError("array references are not numbered 0..n-1")
-    return [found[i] for i in range(len(found))]
+    return _unpack(tree, _decode_arrays(_references(tree), blob))
 
 
 def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:

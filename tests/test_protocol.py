@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import protocol
 from grader.errors import ProtocolError, WorkerCrashed, WorkerTimeout
 from grader.protocol import ARRAY_KEY, HEADER, MAGIC, MAX_JSON, encode, read_frame, write_frame
 
@@ -283,3 +284,50 @@ def test_partial_frame_then_silence_is_a_timeout(pipe: tuple[int, int]) -> None:
     send(write_end, encode({"a": 1})[:HEADER.size + 2])
     with pytest.raises(WorkerTimeout):
         read_frame(read_end, deadline=time.monotonic() + 0.1)
+
+
+# --- bounded decoding ----------------------------------------------------------------------------
+
+def test_one_array_referenced_many_times_is_refused(pipe: tuple[int, int]) -> None:
+    blob = npy(np.zeros(1024, dtype=np.float64))
+    tree = {"a": [{ARRAY_KEY: 0, "nbytes": len(blob)} for _ in range(4096)]}
+    with pytest.raises(ProtocolError) as info:
+        read_forged(pipe, frame(tree, blob))
+    assert str(info.value) == "array references are not numbered 0..n-1"
+
+
+def test_array_bytes_must_add_up_to_the_blob(pipe: tuple[int, int]) -> None:
+    blob = npy(np.arange(3))
+    with pytest.raises(ProtocolError) as info:
+        read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob + b"\0" * 64))
+    assert str(info.value) == "array reference out of range"
+
+
+def test_header_promising_more_data_than_sent_is_refused_before_allocating(pipe: tuple[int, int]) -> None:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)})
+    blob = header.getvalue() + b"\0" * 64
+    with pytest.raises(ProtocolError) as info:
+        read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob))
+    assert str(info.value) == "bad array data: its size does not match its shape"
+
+
+@pytest.mark.parametrize("array", [np.zeros(3, dtype=[("a", "<f4"), ("b", "<i4")]), np.zeros(3, dtype="V8")])
+def test_only_plain_number_and_text_arrays_are_decoded(pipe: tuple[int, int], array: np.ndarray) -> None:
+    blob = npy(array)
+    with pytest.raises(ProtocolError):
+        read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob))
+
+
+def test_array_bytes_counts_every_array_in_a_message() -> None:
+    message = {"a": np.zeros(10, np.float32), "b": [np.zeros((2, 3), np.int64), {"c": np.zeros(1, bool)}], "d": 5}
+    assert protocol.array_bytes(message) == 40 + 48 + 1
+
+
+def test_zero_width_items_cannot_make_a_huge_empty_array(pipe: tuple[int, int]) -> None:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|S0", "fortran_order": False, "shape": (1 << 60,)})
+    blob = header.getvalue()
+    with pytest.raises(ProtocolError) as info:
+        read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob))
+    assert str(info.value) == "arrays must hold numbers or strings"
