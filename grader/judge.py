@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
-from grader.session import MissingName, StudentCodeError, Submission
+from grader.session import AnswerTooLarge, MissingName, StudentCodeError, Submission
 
 SPEC_INI = Path(__file__).with_name("specs.ini")
 HIDDEN_FAILURE = "This hidden check did not pass; re-read the exercise's requirements for this part."
@@ -131,6 +131,9 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
         return "error", "Your code stopped the grading process (exit, crash or memory exhaustion).", None
     if isinstance(exc, SubmissionError):
         return ("timeout" if exc.kind == "timeout" else "error"), exc.message, None
+    if isinstance(exc, AnswerTooLarge):
+        return "error", (f"Your code's answers were too large to read back ({exc}); return only what the "
+                         "exercise asks for."), None
     if isinstance(exc, ProtocolError):
         return "error", "Your code's answer could not be read back (it was not plain numbers or text).", None
     if isinstance(exc, AssertionError):

@@ -19,9 +19,16 @@ from typing import Any
 from grader.course import Assignment, Limits
 from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
 from grader.extract import Extracted
+from grader.protocol import array_bytes
 from grader.sandbox import Worker, WorkerLimits, make_folder, start_cold
 
 Launcher = Callable[[Path, WorkerLimits], Worker]
+
+MAX_ANSWER_BYTES = 1024 * 1024 * 1024  # array data one submission may send back in all
+MAX_KEPT_BYTES = 64 * 1024 * 1024  # of which kept to compare device legs
+MAX_SCAN = 4000  # characters of worker text any pattern runs on
+MAX_NAMES = 500
+MAX_PROBLEMS = 100
 
 
 class StudentCodeError(GraderError):
@@ -30,6 +37,10 @@ class StudentCodeError(GraderError):
 
 class MissingName(GraderError):
     """The submission does not define a name the contract requires."""
+
+
+class AnswerTooLarge(ProtocolError):
+    """The submission's answers added up to more data than the judge reads from one submission."""
 
 
 @dataclass
@@ -58,6 +69,8 @@ class Submission:
         self._worker: Worker | None = None
         self._deadline = time.monotonic() + self.budget.submission_s
         self._calls = 0
+        self._received = 0  # array bytes decoded from this submission's replies
+        self._kept = 0
         self.flags: set[str] = set()
         self.load_info: LoadInfo | None = None
         self.load_error: SubmissionError | None = None
@@ -73,8 +86,10 @@ class Submission:
         if not reply.get("ok"):
             raise StudentCodeError(self.describe_error(reply.get("error")))
         value = reply.get("value")
-        if len(self.answers) < 1000:
+        size = array_bytes(value)
+        if len(self.answers) < 1000 and self._kept + size <= MAX_KEPT_BYTES:
             self.answers.append(value)
+            self._kept += size
         return value
 
     def defines(self, name: str) -> bool:
@@ -136,7 +151,7 @@ class Submission:
             raise WorkerTimeout("the time allowed for the whole submission ran out")
         budget = self.budget.request_s + (30.0 if startup else 0.0)
         try:
-            return worker.request(message, min(budget, left))
+            reply = worker.request(message, min(budget, left))
         except WorkerTimeout:
             self.flags.add("timeout")
             self._stop()
@@ -153,6 +168,16 @@ class Submission:
             self.flags.add("protocol")
             self._stop()
             raise
+        return self._account(reply)
+
+    def _account(self, reply: dict[str, Any]) -> dict[str, Any]:
+        """Count the array data this submission sent; past the budget it gets an error, not more memory."""
+        self._received += array_bytes(reply)
+        if self._received > MAX_ANSWER_BYTES:
+            self.flags.add("protocol")
+            self._stop()
+            raise AnswerTooLarge(f"your code's answers added up to more than {MAX_ANSWER_BYTES >> 20} MB")
+        return reply
 
     def _stop(self) -> None:
         if self._worker is not None:
@@ -174,9 +199,10 @@ class Submission:
         """An exception from the worker, in the student's terms ('ValueError at cell 3, line 2: ...')."""
         if not isinstance(error, dict):
             return "your code raised an error"
-        kind = str(error.get("type", "Error"))[:80]
-        text = clean_message(str(error.get("message", "")))
-        lines = [n for n in error.get("lines", []) if isinstance(n, int)]
+        kind = clean_message(str(error.get("type", "Error"))[:MAX_SCAN], limit=80) or "Error"
+        text = clean_message(str(error.get("message", ""))[:MAX_SCAN])
+        raw_lines = error.get("lines")
+        lines = [n for n in raw_lines[-5:] if type(n) is int] if isinstance(raw_lines, list) else []
         # no line of theirs in the traceback: the error surfaced in the test's use of their objects
         where = f" at {self.extracted.where(lines[-1])}" if lines else " when the test used your objects"
         return f"{kind}{where}: {text}" if text else f"{kind}{where}"
@@ -196,7 +222,7 @@ _TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}")
 
 def clean_message(text: str, limit: int = 400) -> str:
     """An exception message made readable: no terminal colours, no TensorFlow node names, one paragraph."""
-    text = _TF_NODE.sub("", _ANSI.sub("", text))
+    text = _TF_NODE.sub("", _ANSI.sub("", text[:MAX_SCAN]))  # patterns never run on unbounded worker text
     if text.startswith("Exception encountered when calling"):
         parts = [p.strip() for p in text.split("\n\n") if p.strip()]
         text = parts[1] if len(parts) > 1 else parts[0]
@@ -206,9 +232,18 @@ def clean_message(text: str, limit: int = 400) -> str:
 
 
 def _load_info(value: Any) -> LoadInfo:
+    """The load reply, kept to bounded plain data: at most 500 names of 200 characters, 100 problems."""
     if not isinstance(value, dict):
         raise ProtocolError("bad load reply")
-    return LoadInfo(**{k: [x for x in value.get(k, []) if isinstance(x, (str, dict))]
-                       for k in ("defined", "missing", "problems", "names")})
+    lists = {k: value.get(k) if isinstance(value.get(k), list) else [] for k in ("defined", "missing", "problems", "names")}
+    names = {k: [x[:200] for x in lists[k][:MAX_NAMES] if isinstance(x, str)] for k in ("defined", "missing", "names")}
+    problems = [_problem(p) for p in lists["problems"][:MAX_PROBLEMS] if isinstance(p, dict)]
+    return LoadInfo(problems=problems, **names)
+
+
+def _problem(problem: dict[str, Any]) -> dict[str, Any]:
+    line = problem.get("line")
+    return {"line": line if type(line) is int else 1, "type": str(problem.get("type", "Error"))[:80],
+            "message": str(problem.get("message", ""))[:MAX_SCAN]}
 
 

@@ -59,3 +59,47 @@ def test_clean_message_strips_keras_noise():
     raw = ("Exception encountered when calling ConcatBlock.call().\n\n\x1b[1m{{function_node __wrapped__X}} "
            "Incompatible shapes: [4,3] vs. [4,5]\x1b[0m\n\nArguments received by ConcatBlock.call(): X=...")
     assert clean_message(raw) == "Incompatible shapes: [4,3] vs. [4,5]"
+
+
+def test_clean_message_runs_its_patterns_on_bounded_text(monkeypatch):
+    import grader.session as session_module
+
+    seen = []
+
+    class Spy:
+        def __init__(self, pattern):
+            self.pattern = pattern
+
+        def sub(self, repl, text):
+            seen.append(len(text))
+            return self.pattern.sub(repl, text)
+
+    monkeypatch.setattr(session_module, "_ANSI", Spy(session_module._ANSI))
+    monkeypatch.setattr(session_module, "_TF_NODE", Spy(session_module._TF_NODE))
+    message = clean_message("{{function_node " * 70_000)
+    assert seen and max(seen) <= session_module.MAX_SCAN
+    assert len(message) <= 400
+
+
+def test_load_reply_is_kept_to_bounded_plain_data():
+    from grader.session import _load_info
+
+    info = _load_info({"defined": ["A"] * 10_000, "names": ["x" * 10_000, 5, None],
+                       "problems": [{"line": "7", "type": "T" * 10_000, "message": "m" * 100_000}] * 1000 + ["p"]})
+    assert len(info.defined) == 500 and info.names == ["x" * 200]
+    assert len(info.problems) == 100
+    assert info.problems[0]["line"] == 1 and len(info.problems[0]["type"]) == 80
+    assert len(info.problems[0]["message"]) <= 4000
+
+
+def test_answers_past_the_submission_budget_are_an_error(monkeypatch, submission):
+    import numpy as np
+
+    import grader.session as session_module
+    from grader.session import AnswerTooLarge
+
+    monkeypatch.setattr(session_module, "MAX_ANSWER_BYTES", 1000)
+    submission._account({"ok": True, "value": np.zeros(100)})  # 800 bytes: within the budget
+    with pytest.raises(AnswerTooLarge):
+        submission._account({"ok": True, "value": [np.zeros(10), np.zeros(20)]})
+    assert "protocol" in submission.flags
