@@ -24,27 +24,35 @@ MAX_TEXT = 2000
 
 
 def serve(req_fd: int, resp_fd: int) -> None:
-    """Answer requests until the judge closes the pipe or asks us to exit."""
+    """Answer requests until the judge closes the pipe or asks us to exit.
+
+    Every function the loop uses is bound to a local before any student code runs, so a
+    submission that rebinds `grader.worker._call` (or any other module global) does not
+    change what answers the judge's requests. This raises the bar; it is no wall: the
+    student's code shares this interpreter (see the README's security model).
+    """
+    read, write, load, call, describe, flush, leave = (read_frame, write_frame, _load, _call,
+                                                       describe_exception, _flush, os._exit)
     state: dict[str, Any] = {}
     while True:
         try:
-            message = read_frame(req_fd)
+            message = read(req_fd)
         except Exception:
-            os._exit(0)
+            leave(0)
         op = message.get("op")
         if op == "exit":
-            os._exit(0)
+            leave(0)
         try:
-            value = _load(message, state) if op == "load" else _call(message, state)
+            value = load(message, state) if op == "load" else call(message, state)
             reply: dict[str, Any] = {"ok": True, "value": value}
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-            reply = {"ok": False, "error": describe_exception(exc)}
-        _flush()
+            reply = {"ok": False, "error": describe(exc)}
+        flush()
         try:
-            write_frame(resp_fd, reply)
+            write(resp_fd, reply)
         except TypeError as exc:
-            write_frame(resp_fd, {"ok": False, "error": {"type": "TypeError", "message": str(exc)[:MAX_TEXT],
-                                                         "lines": [], "probe": True}})
+            write(resp_fd, {"ok": False, "error": {"type": "TypeError", "message": str(exc)[:MAX_TEXT],
+                                                   "lines": [], "probe": True}})
 
 
 def _flush() -> None:
@@ -80,7 +88,10 @@ def _configure(message: dict[str, Any]) -> None:
 
 def _load(message: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     _configure(message)
-    state["probes"] = _import_probes(message["probes"])
+    probes = _import_probes(message["probes"])
+    # the probe functions as they are now, before student code runs: a later setattr on the module changes nothing
+    state["probes"] = {name: value for name, value in vars(probes).items()
+                       if not name.startswith("_") and isinstance(value, types.FunctionType)}
     module, problems = _exec_submission(message["code"])
     state["submission"] = module
     names = list(message.get("names", []))
@@ -145,8 +156,8 @@ def _call(message: dict[str, Any], state: dict[str, Any]) -> Any:
     import keras
 
     keras.utils.set_random_seed(int(message.get("seed", 0)) % (2**31))
-    probe = getattr(state["probes"], str(message.get("probe")), None)
-    if probe is None or str(message.get("probe", "_")).startswith("_"):
+    probe = state["probes"].get(str(message.get("probe")))
+    if probe is None:
         raise LookupError(f"no probe named {message.get('probe')!r}")
     return probe(state["submission"], **message.get("kwargs", {}))
 

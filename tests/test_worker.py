@@ -25,3 +25,31 @@ def test_failing_statements_are_recorded_and_skipped(zygote, tmp_path):
     assert value["defined"] == ["f"] and value["missing"] == ["y"]
     assert [(p["line"], p["type"]) for p in value["problems"]] == [(1, "ModuleNotFoundError"),
                                                                     (3, "ZeroDivisionError")]
+
+
+REBINDS = '''
+import gc, types
+import grader.worker as w
+w._call = lambda message, state: "forged"
+w._load = lambda message, state: "forged"
+for obj in gc.get_objects():  # the probes' globals, whether or not their module object is still alive
+    if type(obj) is dict and obj.get("__name__") == "grader_probes":
+        obj["answer"] = lambda sub: "forged"
+        obj["marked"] = True
+'''
+
+
+def test_request_loop_and_probes_are_bound_before_student_code(zygote):
+    folder = make_folder()
+    probes = folder / "probes.py"
+    probes.write_text("def answer(sub):\n    return 'honest'\n\ndef patched(sub):\n"
+                      "    return globals().get('marked', False)\n")
+    worker = zygote.start(folder, WorkerLimits())
+    try:
+        load = worker.request({"op": "load", "code": REBINDS, "probes": str(probes), "names": [], "seed": 0}, 60)
+        assert load["ok"] and load["value"]["problems"] == []
+        assert worker.request({"op": "call", "probe": "patched", "kwargs": {}, "seed": 1}, 60)["value"] is True  # the submission did reach the probes module...
+        reply = worker.request({"op": "call", "probe": "answer", "kwargs": {}, "seed": 1}, 60)
+        assert reply == {"ok": True, "value": "honest"}  # ...but the judge's requests still run the real probe
+    finally:
+        worker.close()
