@@ -27,6 +27,7 @@ from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, sp
 from grader.report import write_json
 from grader.score import GradingResult, max_points, score_tests
 from grader.session import Launcher
+from grader.tampering import review
 from grader.devices import LegPlan
 from grader.legs import combine, run_leg
 from grader.sandbox import Runtime, Worker, WorkerLimits, start_cold
@@ -74,7 +75,14 @@ def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingRe
         extracted = extract(source)
     except SubmissionError as exc:
         return _error_result(plan, submission_id, info, exc, started)
-    return _judge(source, extracted, plan, submission_id, info, started)
+    found = review(extracted.code)
+    if found.tampering:  # never run: its answers could be forged; scored 0 for the instructor to review
+        result = _error_result(plan, submission_id, info, SubmissionError("tampering", found.message(extracted)),
+                               started, extraction=_extraction_info(extracted))
+        return dataclasses.replace(result, flags=tuple(sorted(found.flags)), internal=found.notes(extracted))
+    result = _judge(source, extracted, plan, submission_id, info, started)
+    return dataclasses.replace(result, flags=tuple(sorted(set(result.flags) | found.flags)),
+                               internal=result.internal + found.notes(extracted))
 
 
 def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
