@@ -13,6 +13,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -25,7 +26,8 @@ from grader.course import Assignment, load_assignment
 from grader.errors import UsageError
 from grader.formats import FORMATS, render_formats
 from grader.grading import Plan, environment, grade_submission
-from grader.report import read_report, summary_entry, write_gradebook, write_report, write_summary
+from grader.report import (read_report, safe_strings, safe_text, summary_entry, write_gradebook, write_report,
+                           write_summary)
 from grader.score import GradingResult
 from grader.devices import detect_gpus, plan_legs
 from grader.sandbox import Runtime
@@ -136,6 +138,7 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
             bar.update(report["id"], report["status"], report["score"], report["max_score"], skipped=True)
 
     def finish(report: dict[str, Any]) -> None:
+        report = safe_strings(report)  # a lone surrogate in a message or a path must not stop the batch
         render_formats(report, out_dir, formats)
         write_report(report, out_dir)
         run.reports.append(report)
@@ -165,10 +168,10 @@ def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str
 
 def _reusable(out: Path, entry: Entry, hashes: dict[str, str]) -> dict[str, Any] | None:
     report = read_report(out / f"{entry.id}.json")
-    if report is None:
+    if report is None or not isinstance(report.get("submission"), dict):
         return None
     wanted = dict(hashes, submission=_sha(entry.path))
-    same = report.get("hashes") == wanted and report["submission"].get("path") == str(entry.path)
+    same = report.get("hashes") == wanted and report["submission"].get("path") == safe_text(str(entry.path))
     return report if same else None
 
 
@@ -180,22 +183,70 @@ def _sha(path: Path) -> str:
 
 def _grade_all(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: int,
                finish: Callable[[dict[str, Any]], None], failures: list[str]) -> None:
+    """Grade every entry; whatever one submission does, every other one still gets its report."""
     if not entries:
         return
     if jobs <= 1 or len(entries) <= 1:
         for entry in entries:
-            finish(grade_entry(plan, entry, hashes))
+            _finish(finish, grade_entry(plan, entry, hashes), plan, entry, hashes, failures)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(entries)), mp_context=get_context("spawn"),
+    stopped = _grade_pool(plan, entries, hashes, min(jobs, len(entries)), finish, failures)
+    _grade_alone(plan, stopped, hashes, finish, failures)
+
+
+def _grade_pool(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: int,
+                finish: Callable[[dict[str, Any]], None], failures: list[str]) -> list[Entry]:
+    """Grade in a pool of judges; return the entries a judge that died took with it (not yet graded)."""
+    stopped: list[Entry] = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                              initializer=_start_judge, initargs=(plan,)) as pool:
         futures = {pool.submit(grade_entry, plan, entry, hashes): entry for entry in entries}
         for future in as_completed(futures):
             entry = futures[future]
             try:
-                finish(future.result())
-            except Exception as exc:  # a judge process died: the submission still gets a report
-                failures.append(f"{entry.id}: {exc}")
-                finish(_grader_failure(plan, entry, hashes, exc))
+                report = future.result()
+            except BrokenProcessPool:  # one judge died: every pending entry is marked broken with it
+                stopped.append(entry)
+                continue
+            except Exception as exc:  # the report could not come back: the submission still gets one
+                failures.append(f"{entry.id}: {safe_text(str(exc))[:300]}")
+                report = _grader_failure(plan, entry, hashes, exc)
+            _finish(finish, report, plan, entry, hashes, failures)
+    return sorted(stopped, key=lambda e: e.id)
+
+
+def _grade_alone(plan: Plan, entries: list[Entry], hashes: dict[str, str],
+                 finish: Callable[[dict[str, Any]], None], failures: list[str]) -> None:
+    """Re-grade entries one at a time in a fresh judge: the one whose judge dies again stopped it."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for entry in entries:
+            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
+                                               initializer=_start_judge, initargs=(plan,))
+            try:
+                report = pool.submit(grade_entry, plan, entry, hashes).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True)
+                pool = None
+                failures.append(f"{entry.id}: grading it stopped the grader's judge process")
+                report = _judge_stopped(plan, entry)
+            except Exception as exc:
+                failures.append(f"{entry.id}: {safe_text(str(exc))[:300]}")
+                report = _grader_failure(plan, entry, hashes, exc)
+            _finish(finish, report, plan, entry, hashes, failures)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def _finish(finish: Callable[[dict[str, Any]], None], report: dict[str, Any], plan: Plan, entry: Entry,
+            hashes: dict[str, str], failures: list[str]) -> None:
+    """Write one report; if even that fails, write a grader-failure report and carry on with the batch."""
+    try:
+        finish(report)
+    except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
+        failures.append(f"{entry.id}: its report could not be written ({type(exc).__name__})")
+        finish(_grader_failure(plan, entry, hashes, exc))
 
 
 def _start_judge(plan: Plan) -> None:
@@ -207,21 +258,28 @@ def _start_judge(plan: Plan) -> None:
 def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, Any]:
     """Grade one entry in this process and return its report as a dict (picklable across processes)."""
     try:
-        result = grade_submission(entry.path, plan, submission_id=entry.id)
+        report = grade_submission(entry.path, plan, submission_id=entry.id).to_dict()
     except Exception as exc:  # a grader bug must not lose the submission
         return _grader_failure(plan, entry, hashes, exc)
-    report = result.to_dict()
     report["hashes"] = dict(hashes, submission=report["submission"]["sha256"])
     return report
 
 
 def _grader_failure(plan: Plan, entry: Entry, hashes: dict[str, str], exc: BaseException) -> dict[str, Any]:
+    return _not_graded(plan, entry, "grader", f"The grader failed on this submission ({type(exc).__name__}: "
+                                              f"{safe_text(str(exc))[:300]}); it was not graded. Re-run to retry.")
+
+
+def _judge_stopped(plan: Plan, entry: Entry) -> dict[str, Any]:
+    return _not_graded(plan, entry, "judge-stopped", "Grading this submission stopped the grader's own (judge) "
+                       "process, twice; it was not graded and your instructor has been told. Re-run to retry.")
+
+
+def _not_graded(plan: Plan, entry: Entry, kind: str, message: str) -> dict[str, Any]:
     result = GradingResult(
         assignment=plan.assignment.slug, id=entry.id, status="error", seed=plan.seed,
-        submission={"path": str(entry.path), "sha256": _sha(entry.path), "kind": "unknown"},
-        error={"kind": "grader", "message": f"The grader failed on this submission ({type(exc).__name__}: "
-                                            f"{str(exc)[:300]}); it was not graded. Re-run to retry."},
-        environment=environment(),
+        submission={"path": safe_text(str(entry.path)), "sha256": _sha(entry.path), "kind": "unknown"},
+        error={"kind": kind, "message": message}, environment=environment(),
     )
     report = result.to_dict()
     report["hashes"] = {}  # never reused: a grader failure is always retried

@@ -1,7 +1,10 @@
 """Stage 6: write results to disk: one JSON report per submission, a summary, a gradebook.
 
 Every file is written atomically (a temporary file, then `os.replace`), so an
-interrupted batch never leaves half a report behind.
+interrupted batch never leaves half a report behind, and safely: text that is
+not valid Unicode (a lone surrogate in an exception message, a file name that
+is not UTF-8) is written escaped (`\udcff` as those six characters), never
+stopping the batch.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -34,7 +37,27 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps(safe_strings(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def safe_text(text: str) -> str:
+    """`text` as valid Unicode: lone surrogates become their escape (`\\udcff`), everything else is kept."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def safe_strings(data: Any) -> Any:
+    """`data` with every string (keys too) made valid Unicode by `safe_text`."""
+    if isinstance(data, str):
+        return safe_text(data)
+    if isinstance(data, dict):
+        return {safe_strings(k): safe_strings(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [safe_strings(v) for v in data]
+    return data
 
 
 def report_name(submission_id: str) -> str:

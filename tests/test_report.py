@@ -66,11 +66,16 @@ def test_write_atomic_keeps_newlines_as_given(tmp_path: Path) -> None:
     assert target.read_bytes() == b"a\r\nb\n"
 
 
-def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path) -> None:
+def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "a.json"
     write_atomic(target, "old\n")
-    with pytest.raises(UnicodeEncodeError):
-        write_atomic(target, "new \ud800 half a surrogate\n")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("grader.report.os.fsync", disk_full)
+    with pytest.raises(OSError):
+        write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
@@ -173,3 +178,14 @@ def test_gradebook_quotes_awkward_test_names_and_keeps_fractions(tmp_path: Path)
 def test_gradebook_of_nothing_has_the_header(tmp_path: Path) -> None:
     write_gradebook(tmp_path, [])
     assert (tmp_path / "gradebook.csv").read_text() == "id,score,max_score,status,flags\n"
+
+
+def test_text_that_is_not_valid_unicode_is_written_escaped(tmp_path: Path) -> None:
+    from grader.report import safe_text, write_atomic, write_json
+
+    write_json(tmp_path / "r.json", {"message": "bad \udcff byte", "path\udc80": ["ok é"]})
+    text = (tmp_path / "r.json").read_text(encoding="utf-8")
+    assert json.loads(text) == {"message": "bad \\udcff byte", "path\\udc80": ["ok é"]}
+    write_atomic(tmp_path / "g.csv", "id,\udcff\n")
+    assert (tmp_path / "g.csv").read_text(encoding="utf-8") == "id,\\udcff\n"
+    assert safe_text("plain é") == "plain é"
