@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from grader import __version__
 from grader.batch import Entry, discover, in_shard, parse_shard
-from grader.console import Progress, result_table
+from grader.console import Progress, plain, result_table
 from grader.course import Assignment, load_assignment
 from grader.errors import UsageError
 from grader.formats import FORMATS, render_formats
@@ -209,7 +209,7 @@ def _grade_pool(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: 
                 stopped.append(entry)
                 continue
             except Exception as exc:  # the report could not come back: the submission still gets one
-                failures.append(f"{entry.id}: {safe_text(str(exc))[:300]}")
+                failures.append(f"{entry.id}: {plain(exc, 300)}")
                 report = _grader_failure(plan, entry, hashes, exc)
             _finish(finish, report, plan, entry, hashes, failures)
     return sorted(stopped, key=lambda e: e.id)
@@ -231,7 +231,7 @@ def _grade_alone(plan: Plan, entries: list[Entry], hashes: dict[str, str],
                 failures.append(f"{entry.id}: grading it stopped the grader's judge process")
                 report = _judge_stopped(plan, entry)
             except Exception as exc:
-                failures.append(f"{entry.id}: {safe_text(str(exc))[:300]}")
+                failures.append(f"{entry.id}: {plain(exc, 300)}")
                 report = _grader_failure(plan, entry, hashes, exc)
             _finish(finish, report, plan, entry, hashes, failures)
     finally:

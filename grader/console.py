@@ -1,28 +1,64 @@
-"""Output for people: the result table, and a progress bar for batches."""
+"""Output for people: the result table, and a progress bar for batches.
+
+Every piece of a student's text (paths, messages, notes, ids) goes through
+`plain` before it reaches a terminal: no escape sequence or control character
+of theirs can move the cursor, retitle the window, write the clipboard, open
+the alternate screen or hide a line. The only control sequence printed is the
+progress bar's own line redraw.
+
+Not rich (which DESIGN.md suggests): its own stripping keeps ESC and so lets
+escape sequences through, the table and progress lines are a format scripts
+and tests read, and both are a few plain lines; `plain` is the part that matters.
+"""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import Any, TextIO
+
+from grader.report import safe_text
+
+MAX_PLAIN = 20_000  # characters of one text printed; nothing longer reaches a pattern
+# Possessive quantifiers (Python 3.11+): every match consumes what it scanned, so removal is linear.
+_ESCAPES = re.compile(r"""
+    \x1b\[[0-?]*+[ -/]*+[@-~]?                                     # CSI: colours, cursor, alternate screen
+  | \x9b[0-?]*+[ -/]*+[@-~]?                                        # 8-bit CSI
+  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*+(?:\x07|\x1b\\|\x9c)?  # OSC/DCS/SOS/PM/APC strings
+  | \x1b[ -/]*+[0-~]?                                                # other ESC sequences (reset, charsets...)
+""", re.VERBOSE)
+# Other C0/C1 controls (\r, BEL, backspace...) and invisible reordering/zero-width characters.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+
+def plain(text: Any, limit: int = MAX_PLAIN) -> str:
+    """`text` safe to print: escape sequences and control characters removed (newlines and tabs kept),
+    text that is not valid Unicode escaped, at most `limit` characters."""
+    text = str(text)
+    cut = text[:limit]
+    return safe_text(_CONTROLS.sub("", _ESCAPES.sub("", cut))) + ("…" if len(text) > limit else "")
+
 
 OUTCOME_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIME", "skipped": "SKIP"}
 
 
 def result_table(report: dict[str, Any], *, width: int = 100) -> str:
     """A short, friendly table: each test, its points, and what went wrong."""
-    lines = [f"{report['assignment']}: {report['submission']['path']}"]
+    lines = [f"{plain(report['assignment'])}: {plain(report['submission']['path'])}"]
     if report["status"] == "error" and report.get("error"):
-        lines.append(f"  Could not grade this submission: {report['error']['message']}")
+        lines.append(f"  Could not grade this submission: {plain(report['error']['message'])}")
     else:
-        name_width = min(48, max((len(t["name"]) for t in report["tests"]), default=10))
-        for test in report["tests"]:
-            mark = OUTCOME_MARK.get(test["outcome"], test["outcome"].upper())
+        names = [plain(t["name"], 200) for t in report["tests"]]
+        name_width = min(48, max((len(n) for n in names), default=10))
+        for test, name in zip(report["tests"], names):
+            mark = OUTCOME_MARK.get(test["outcome"], plain(test["outcome"], 20).upper())
             pts = f"{test['score']:g}/{test['points']:g}"
-            lines.append(f"  {mark:<5} {test['name']:<{name_width}} {pts:>7}")
+            lines.append(f"  {mark:<5} {name:<{name_width}} {pts:>7}")
             if test["outcome"] != "passed" and test["message"]:
-                lines.extend(_wrap(test["message"], width, indent=8))
+                lines.extend(_wrap(plain(test["message"]), width, indent=8))
     for note in _extraction_notes(report):
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {plain(note)}")
     lines.append(f"  Total: {report['score']:g} / {report['max_score']:g}")
     return "\n".join(lines)
 
@@ -70,7 +106,7 @@ class Progress:
         bar = "#" * int(24 * self.done / max(self.total, 1))
         note = "unchanged" if skipped else f"{score:g}/{max_score:g}{' ERROR' if status == 'error' else ''}"
         line = (f"[{bar:<24}] {self.done}/{self.total}  errors {self.failed}  ETA {_clock(eta)}  "
-                f"{submission_id}: {note}")
+                f"{plain(submission_id, 200)}: {note}")
         if self.live:
             self.stream.write("\r\x1b[2K" + line[:150])
             if self.done == self.total:

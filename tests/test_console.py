@@ -175,3 +175,39 @@ def test_progress_defaults_to_stderr(capsys: pytest.CaptureFixture[str]) -> None
     Progress(1).update("alice", "graded", 1, 1)
     captured = capsys.readouterr()
     assert captured.out == "" and "1/1" in captured.err
+
+
+HOSTILE_TEXT = ("a\x1b[31mred\x1b[0m \x1b]0;pwned title\x07 \x1b]52;c;cm0gLXJmIH4=\x1b\\ \x1b[?1049h"
+                "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \rover\x08\x07 \x9b2J\x9d0;t\x9c \u202eevil "
+                "\x1bc\x1b(0 \udcff end")
+
+
+def assert_plain(text: str) -> None:
+    assert not any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) <= 0x9f for c in text), repr(text)
+    assert "\u202e" not in text
+    text.encode("utf-8")  # printable on a UTF-8 terminal
+
+
+def test_plain_removes_every_escape_sequence_and_control_character() -> None:
+    text = console.plain(HOSTILE_TEXT)
+    assert_plain(text)
+    for word in ("ared", "link", "over", "evil", "\\udcff end"):
+        assert word in text
+    assert "pwned" not in text and "cm0g" not in text and "evil.example" not in text
+
+
+def test_plain_is_bounded_on_long_text() -> None:
+    text = console.plain("\x1b[" + "0" * 1_000_000, limit=1000)
+    assert text == "…"
+
+
+def test_table_and_progress_show_no_student_control_characters() -> None:
+    report = make_report([spec_result(HOSTILE_TEXT, 1, "failed", HOSTILE_TEXT)], extraction={
+        "dropped": [], "notes": [HOSTILE_TEXT], "problems": [{"where": "line 1", "error": HOSTILE_TEXT}]})
+    report["submission"]["path"] = "/home/\x1b]0;x\x07me/\udcffconcat.py"
+    assert_plain(result_table(report))
+    error = make_report([], status="error", error={"kind": "import", "message": HOSTILE_TEXT})
+    assert_plain(result_table(error))
+    stream = io.StringIO()
+    Progress(1, stream).update(HOSTILE_TEXT, "graded", 1, 1)
+    assert_plain(stream.getvalue())
