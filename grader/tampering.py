@@ -72,8 +72,12 @@ def review(code: str) -> Review:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return found  # extraction already reported code that does not parse
     aliases = _grader_aliases(tree)
+    named = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and _constant_str(n.slice)}
     for node in ast.walk(tree):
-        for kind, what in _check(node, aliases):
+        findings = _check(node, aliases)
+        if _is_sys_modules(node) and id(node) not in named:  # iterated, .get(), .values(): not one named module
+            findings.append(("introspection", "searches sys.modules"))
+        for kind, what in findings:
             bucket = getattr(found, kind)
             if len(bucket) < MAX_FINDINGS:
                 bucket.append((getattr(node, "lineno", 1), what))
@@ -100,8 +104,6 @@ def _check(node: ast.AST, aliases: set[str]) -> list[tuple[str, str]]:
         return _check_attribute(node, aliases)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _check_text(node.value)
-    if isinstance(node, ast.Subscript) and _is_sys_modules(node.value) and not _constant_str(node.slice):
-        return [("introspection", "looks up sys.modules by a computed name")]
     if isinstance(node, ast.Call) and _name_of(node.func) in DYNAMIC_IMPORTS and node.args \
             and not _constant_str(node.args[0]):
         return [("introspection", f"imports a module by a computed name ({_name_of(node.func)})")]

@@ -60,7 +60,8 @@ def test_references_to_grader_internals_are_tampering(code, what):
     ("from inspect import currentframe\n", "imports inspect.currentframe"),
     ("def f(e):\n    return e.__traceback__.tb_frame.f_back.f_globals\n", "uses f_globals"),
     ("def f(fn):\n    return fn.__globals__\n", "uses __globals__"),
-    ("import sys\nname = 'grad' + 'er'\nm = sys.modules[name]\n", "looks up sys.modules by a computed name"),
+    ("import sys\nname = 'grad' + 'er'\nm = sys.modules[name]\n", "searches sys.modules"),
+    ("import sys\nfor name, module in sys.modules.items():\n    pass\n", "searches sys.modules"),
     ("name = 'x'\nm = __import__(name)\n", "imports a module by a computed name (__import__)"),
 ])
 def test_introspection_is_flagged_without_being_tampering(code, what):
