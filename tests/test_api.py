@@ -38,3 +38,22 @@ def test_a_changed_spec_changes_the_hash(tmp_path, monkeypatch):
     spec.write_text(spec.read_text() + "\n# a new check\n")
     after = specs_hash(make_plan(load_assignment("concat", course), public_only=False, seed=1))
     assert before != after
+
+
+def test_a_report_that_cannot_be_written_does_not_stop_the_batch(tmp_path, monkeypatch):
+    import grader.api as api_module
+    from grader.batch import Entry
+
+    plan = make_plan(load_assignment("concat"), public_only=True, seed=1)
+    entries = [Entry("a", tmp_path / "a.py"), Entry("b", tmp_path / "b.py")]
+    monkeypatch.setattr(api_module, "grade_entry", lambda plan, entry, hashes: {"id": entry.id, "status": "graded"})
+    written, failures = [], []
+
+    def finish(report):
+        if report["id"] == "a" and report["status"] == "graded":
+            raise OSError("disk trouble")
+        written.append((report["id"], report["status"]))
+
+    api_module._grade_all(plan, entries, {}, 1, finish, failures)
+    assert written == [("a", "error"), ("b", "graded")]
+    assert failures == ["a: its report could not be written (OSError)"]

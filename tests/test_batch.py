@@ -128,3 +128,13 @@ def test_shards_partition_every_id_exactly_once(n: int) -> None:
 def test_shard_depends_on_the_id_only() -> None:
     a, b = Entry("alice", Path("/one/alice.py")), Entry("alice", Path("/two/alice.ipynb"))
     assert [in_shard(a, (k, 4)) for k in range(1, 5)] == [in_shard(b, (k, 4)) for k in range(1, 5)]
+
+
+def test_ids_from_hostile_file_names_are_plain_ascii(tmp_path: Path) -> None:
+    import os
+
+    for name in (b"caf\xe9.py", b"evil\x1b]0;title\x07.py", b"\xff\xfe.py"):
+        (tmp_path / os.fsdecode(name)).write_text("x = 1\n")
+    ids = [e.id for e in discover([tmp_path])]
+    assert all(i.isascii() and i.isprintable() and "/" not in i for i in ids), ids
+    assert len(set(ids)) == 3
