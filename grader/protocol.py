@@ -94,7 +94,7 @@ def _references(tree: Any) -> list[dict[str, Any]]:
     return sorted(refs, key=lambda r: r[ARRAY_KEY])
 
 
-def _decode_arrays(refs: list[dict[str, Any]], blob: bytes) -> dict[int, np.ndarray]:
+def _decode_arrays(refs: list[dict[str, Any]], blob: bytearray) -> dict[int, np.ndarray]:
     if sum(r["nbytes"] for r in refs) != len(blob):
         raise ProtocolError("array reference out of range")
     arrays: dict[int, np.ndarray] = {}
@@ -173,10 +173,11 @@ def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
     return _unpack(tree, _decode_arrays(_references(tree), blob))
 
 
-def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining:
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytearray:
+    """Exactly `size` bytes, grown as they arrive (a claimed size costs nothing until sent, and the
+    message is never held twice)."""
+    buffer = bytearray()
+    while len(buffer) < size:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -184,9 +185,8 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 raise WorkerTimeout("no answer before the time limit")
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        chunk = os.read(fd, min(size - len(buffer), 1 << 20))
         if not chunk:
             raise WorkerCrashed("the worker process ended")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        buffer += chunk
+    return buffer
