@@ -146,11 +146,13 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
         if bar:
             bar.update(report["id"], report["status"], report["score"], report["max_score"])
 
-    _grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
-    entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
-    write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
-                                                     "shard": shard, "formats": list(formats)})
-    write_gradebook(out_dir, run.reports)
+    try:
+        _grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
+    finally:  # even an interrupted batch leaves a summary and gradebook of what it finished
+        entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
+        write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
+                                                         "shard": shard, "formats": list(formats)})
+        write_gradebook(out_dir, run.reports)
     return run
 
 
@@ -200,7 +202,12 @@ def _grade_pool(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: 
     stopped: list[Entry] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                              initializer=_start_judge, initargs=(plan,)) as pool:
-        futures = {pool.submit(grade_entry, plan, entry, hashes): entry for entry in entries}
+        futures = {}
+        for entry in entries:
+            try:
+                futures[pool.submit(grade_entry, plan, entry, hashes)] = entry
+            except BrokenProcessPool:  # a judge died while the batch was still being handed out
+                stopped.append(entry)
         for future in as_completed(futures):
             entry = futures[future]
             try:
