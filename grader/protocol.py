@@ -136,17 +136,25 @@ def _array(data: memoryview) -> np.ndarray:
     return array
 
 
-def array_bytes(value: Any) -> int:
-    """How many bytes of array data a decoded message holds (for per-submission budgets)."""
+VALUE_COST = 64  # bytes counted for each JSON value (a Python object in the judge)
+
+
+def decoded_bytes(value: Any) -> int:
+    """About how much judge memory a decoded message holds: its arrays' bytes, plus 64 per other value
+    and the length of each string (for per-submission budgets)."""
     total, stack = 0, [value]
     while stack:
         node = stack.pop()
         if isinstance(node, np.ndarray):
             total += node.nbytes
         elif isinstance(node, dict):
+            total += VALUE_COST
             stack.extend(node.values())
         elif isinstance(node, list):
+            total += VALUE_COST
             stack.extend(node)
+        else:
+            total += VALUE_COST + (len(node) if isinstance(node, str) else 0)
     return total
 
 

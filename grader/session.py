@@ -19,12 +19,12 @@ from typing import Any
 from grader.course import Assignment, Limits
 from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
 from grader.extract import Extracted
-from grader.protocol import array_bytes
+from grader.protocol import decoded_bytes
 from grader.sandbox import Worker, WorkerLimits, make_folder, start_cold
 
 Launcher = Callable[[Path, WorkerLimits], Worker]
 
-MAX_ANSWER_BYTES = 1024 * 1024 * 1024  # array data one submission may send back in all
+MAX_ANSWER_BYTES = 1024 * 1024 * 1024  # data one submission may send back in all (arrays and values)
 MAX_KEPT_BYTES = 64 * 1024 * 1024  # of which kept to compare device legs
 MAX_SCAN = 4000  # characters of worker text any pattern runs on
 MAX_NAMES = 500
@@ -69,7 +69,7 @@ class Submission:
         self._worker: Worker | None = None
         self._deadline = time.monotonic() + self.budget.submission_s
         self._calls = 0
-        self._received = 0  # array bytes decoded from this submission's replies
+        self._received = 0  # bytes decoded from this submission's replies
         self._kept = 0
         self.flags: set[str] = set()
         self.load_info: LoadInfo | None = None
@@ -86,7 +86,7 @@ class Submission:
         if not reply.get("ok"):
             raise StudentCodeError(self.describe_error(reply.get("error")))
         value = reply.get("value")
-        size = array_bytes(value)
+        size = decoded_bytes(value)
         if len(self.answers) < 1000 and self._kept + size <= MAX_KEPT_BYTES:
             self.answers.append(value)
             self._kept += size
@@ -171,8 +171,8 @@ class Submission:
         return self._account(reply)
 
     def _account(self, reply: dict[str, Any]) -> dict[str, Any]:
-        """Count the array data this submission sent; past the budget it gets an error, not more memory."""
-        self._received += array_bytes(reply)
+        """Count the data this submission sent; past the budget it gets an error, not more memory."""
+        self._received += decoded_bytes(reply)
         if self._received > MAX_ANSWER_BYTES:
             self.flags.add("protocol")
             self._stop()

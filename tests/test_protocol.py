@@ -319,9 +319,12 @@ def test_only_plain_number_and_text_arrays_are_decoded(pipe: tuple[int, int], ar
         read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob))
 
 
-def test_array_bytes_counts_every_array_in_a_message() -> None:
-    message = {"a": np.zeros(10, np.float32), "b": [np.zeros((2, 3), np.int64), {"c": np.zeros(1, bool)}], "d": 5}
-    assert protocol.array_bytes(message) == 40 + 48 + 1
+def test_decoded_bytes_counts_every_array_and_value_in_a_message() -> None:
+    message = {"a": np.zeros(10, np.float32), "b": [np.zeros((2, 3), np.int64), {"c": np.zeros(1, bool)}], "d": 5,
+               "e": "text"}
+    containers, scalars = 3, 2
+    assert protocol.decoded_bytes(message) == 40 + 48 + 1 + 64 * (containers + scalars) + 4
+    assert protocol.decoded_bytes([[]] * 1000) >= 64 * 1000  # empty lists are not free
 
 
 def test_zero_width_items_cannot_make_a_huge_empty_array(pipe: tuple[int, int]) -> None:
