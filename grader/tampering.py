@@ -11,8 +11,10 @@ impossible; what we can do is read the code before it runs:
   naming them (`sys.modules["grader.worker"]`, `__import__("grader_probes")`);
 - `introspection` (flagged, no penalty): garbage-collector and frame
   introspection (`gc.get_objects`, `sys._getframe`, `inspect.stack`, `f_back`,
-  `f_globals`, `tb_frame`, `__globals__`...) and lookups in `sys.modules` or
-  imports by computed name, which could reach them without naming them.
+  `f_globals`, `tb_frame`, `__globals__`...), searches of `sys.modules`, imports by
+  computed name, and replacing an attribute of an imported module (`json.dumps = ...`:
+  the worker's reply path runs through such modules), which could reach or bend them
+  without naming them.
 
 This detects the plain ways in; a determined student can hide a name from any
 static check (see the README's security model).
@@ -72,9 +74,10 @@ def review(code: str) -> Review:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return found  # extraction already reported code that does not parse
     aliases = _grader_aliases(tree)
+    modules = _module_names(tree)
     named = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and _constant_str(n.slice)}
     for node in ast.walk(tree):
-        findings = _check(node, aliases)
+        findings = _check(node, aliases) + _check_patch(node, modules)
         if _is_sys_modules(node) and id(node) not in named:  # iterated, .get(), .values(): not one named module
             findings.append(("introspection", "searches sys.modules"))
         for kind, what in findings:
@@ -93,6 +96,34 @@ def _grader_aliases(tree: ast.Module) -> set[str]:
                 if alias.name == "grader" or (alias.name.startswith("grader.") and alias.asname is None):
                     names.add(alias.asname or "grader")
     return names
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """Names that `import` statements bind to modules."""
+    return {alias.asname or alias.name.split(".")[0]
+            for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+
+
+def _check_patch(node: ast.AST, modules: set[str]) -> list[tuple[str, str]]:
+    """`json.dumps = ...`, `del os.write`, `setattr(np, "save", ...)`: a module of the process changed."""
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        targets = [node.target]
+    elif isinstance(node, ast.Delete):
+        targets = list(node.targets)
+    elif isinstance(node, ast.Call) and _name_of(node.func) in ("setattr", "delattr") and node.args:
+        targets = [ast.Attribute(value=node.args[0], attr="…")]
+    found = []
+    for target in targets:
+        root, chain = target, []
+        while isinstance(root, ast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        if chain and isinstance(root, ast.Name) and root.id in modules:
+            found.append(("introspection", f"replaces {'.'.join([root.id, *reversed(chain)])[:80]}"))
+    return found
 
 
 def _check(node: ast.AST, aliases: set[str]) -> list[tuple[str, str]]:

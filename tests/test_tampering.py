@@ -79,3 +79,20 @@ def test_findings_carry_the_line_and_are_bounded():
 
 def test_code_that_does_not_parse_has_no_findings():
     assert review("def (:\n").flags == set()
+
+
+@pytest.mark.parametrize("code, what", [
+    ("import json\njson.dumps = lambda *a, **k: '{}'\n", "replaces json.dumps"),
+    ("import numpy as np\nnp.lib.format.write_array = None\n", "replaces np.lib.format.write_array"),
+    ("import os\nsetattr(os, 'write', print)\n", "replaces os.…"),
+    ("import struct\ndel struct.pack\n", "replaces struct.pack"),
+])
+def test_replacing_a_module_attribute_is_flagged_as_introspection(code, what):
+    found = review(code)
+    assert what in [w for _, w in found.introspection]
+    assert found.tampering == []
+
+
+def test_attributes_of_the_students_own_objects_are_not_flagged():
+    code = "import tensorflow as tf\nclass B:\n    pass\nb = B()\nb.net1 = tf.keras.layers.Dense(3)\nx = tf.ones(3)\n"
+    assert review(code).flags == set()
