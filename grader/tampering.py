@@ -115,6 +115,9 @@ def _check_patch(node: ast.AST, modules: set[str]) -> list[tuple[str, str]]:
         targets = list(node.targets)
     elif isinstance(node, ast.Call) and _name_of(node.func) in ("setattr", "delattr") and node.args:
         targets = [ast.Attribute(value=node.args[0], attr="…")]
+    while any(isinstance(t, (ast.Tuple, ast.List, ast.Starred)) for t in targets):  # `json.dumps, x = ...`
+        targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List))
+                                                else [t.value] if isinstance(t, ast.Starred) else [t])]
     found = []
     for target in targets:
         root, chain = target, []

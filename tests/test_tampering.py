@@ -86,6 +86,7 @@ def test_code_that_does_not_parse_has_no_findings():
     ("import numpy as np\nnp.lib.format.write_array = None\n", "replaces np.lib.format.write_array"),
     ("import os\nsetattr(os, 'write', print)\n", "replaces os.…"),
     ("import struct\ndel struct.pack\n", "replaces struct.pack"),
+    ("import json\nx, (json.loads, *rest) = 1, (2, 3)\n", "replaces json.loads"),
 ])
 def test_replacing_a_module_attribute_is_flagged_as_introspection(code, what):
     found = review(code)
