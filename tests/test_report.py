@@ -173,3 +173,14 @@ def test_gradebook_quotes_awkward_test_names_and_keeps_fractions(tmp_path: Path)
 def test_gradebook_of_nothing_has_the_header(tmp_path: Path) -> None:
     write_gradebook(tmp_path, [])
     assert (tmp_path / "gradebook.csv").read_text() == "id,score,max_score,status,flags\n"
+
+
+def test_summary_holds_the_item_analysis(tmp_path: Path) -> None:
+    data = write_summary(tmp_path, "concat", entries(), reports=reports())
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary == data
+    by_name = {i["name"]: i for i in summary["item_analysis"]}
+    assert list(by_name) == ["shape", "values"]
+    assert (by_name["shape"]["passed"], by_name["shape"]["submissions"], by_name["shape"]["mean_score"]) == (2, 4, 1.5)
+    assert by_name["values"]["top_messages"][0]["message"] == "differs"
+    assert write_summary(tmp_path, "concat", [])["item_analysis"] == []
