@@ -92,7 +92,7 @@ def _page(template: str, script: str | None = None, **context: Any) -> str:
     scripts = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" if script else "'none'"
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {scripts}"
     return environment().get_template(template).render(
-        csp=csp, css=Markup(_asset("report.css")), script=Markup(script) if script else None,
+        csp=Markup(csp), css=Markup(_asset("report.css")), script=Markup(script) if script else None,
         version=__version__, **context)
 
 
@@ -205,7 +205,7 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
         axes.yaxis.get_major_locator().set_params(integer=True)
         axes.spines[["top", "right"]].set_visible(False)
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
 
