@@ -242,6 +242,7 @@ def test_class_page_in_a_browser(browser: Any, graded_examples: Path) -> None:
     reports = [json.loads((graded_examples / e["report"]).read_text()) for e in summary["submissions"]]
     open_page(browser, graded_examples / INDEX)
     assert console_errors(browser) == []
+    save_screenshot(browser, graded_examples / "class-report.png")
     totals = {b.get_attribute("data-total"): b.text for b in browser.find_elements(By.CSS_SELECTOR, "[data-total]")}
     assert (totals["submissions"], totals["graded"], totals["errored"]) == ("4", "3", "1")
 
@@ -283,8 +284,6 @@ def test_class_page_in_a_browser(browser: Any, graded_examples: Path) -> None:
     assert column(browser, 0) == sorted(column(browser, 0), reverse=True)
     assert console_errors(browser) == []
 
-    save_screenshot(browser, graded_examples / "class-report.png")
-
     # one submission's page, reached by its link
     browser.find_element(By.LINK_TEXT, "bob_partly_wrong").click()
     assert browser.current_url.endswith("/bob_partly_wrong.report.html")
@@ -300,8 +299,8 @@ def test_class_page_in_a_browser(browser: Any, graded_examples: Path) -> None:
 
 def save_screenshot(driver: Any, path: Path) -> None:
     """The whole page; GRADER_UPDATE_SCREENSHOT=1 also refreshes the README's copy."""
-    height = driver.execute_script("return document.documentElement.scrollHeight;")
-    driver.set_window_size(1200, min(height + 40, 4000))
+    height = driver.execute_script("window.scrollTo(0, 0); return document.documentElement.scrollHeight;")
+    driver.set_window_size(1200, min(height + 140, 4000))  # the window's frame takes some of its height
     assert driver.save_screenshot(str(path)) and path.stat().st_size > 10_000
     driver.set_window_size(1200, 900)
     if os.environ.get("GRADER_UPDATE_SCREENSHOT"):
