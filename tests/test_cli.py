@@ -114,3 +114,10 @@ def test_notebook_callable_check_says_why_nothing_was_checked(tmp_path, capsys, 
     monkeypatch.chdir(tmp_path)
     assert grader.check("concat") is None
     assert "no concat.py in" in capsys.readouterr().err
+
+
+def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():
+    default = build_parser().parse_args(["grade", "concat", "subs", "--out", "out"])
+    assert default.format.split(",") == ["json", "html"]
+    chosen = build_parser().parse_args(["grade", "concat", "subs", "--out", "out", "--format", "json,junit"])
+    assert "html" not in chosen.format.split(",")
