@@ -75,9 +75,10 @@ def _mark(outcome: Any) -> str:
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def _templates() -> jinja2.Environment:
+    """Every template autoescaped, whatever its name: student text goes into all of them."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
-                             trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+                             keep_trailing_newline=True)
     env.filters.update(clean=clean_text, points=points, seconds=_seconds, percent=_percent, mark=_mark)
     return env
 
@@ -91,14 +92,14 @@ def _page(template: str, script: str | None = None, **context: Any) -> str:
     """A whole page: our CSS inline, our script (if any) allowed by its hash and nothing else."""
     scripts = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" if script else "'none'"
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {scripts}"
-    return environment().get_template(template).render(
+    return _templates().get_template(template).render(
         csp=Markup(csp), css=Markup(_asset("report.css")), script=Markup(script) if script else None,
         version=__version__, **context)
 
 
 def render_check_table(report: dict[str, Any], notes: list[str]) -> str:
     """The notebook's HTML: the table `grader check` prints (marks, points, messages) and the total."""
-    return environment().get_template("check.html.j2").render(report=dict(report), notes=notes)
+    return _templates().get_template("check.html.j2").render(report=dict(report), notes=notes)
 
 
 def needs_a_look(report: dict[str, Any]) -> list[str]:
