@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -92,6 +93,26 @@ def test_student_text_is_escaped_on_the_class_page_and_only_our_script_may_run()
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)[1]
     assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
     assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing fetched from anywhere
+
+
+def test_submission_page_shows_legs_disagreements_load_problems_and_versions() -> None:
+    report = make_report("gpu_student", [spec_result("shape", 1, "passed"), spec_result("values", 2, "failed", "off")],
+                         flags=["device-disagreement"])
+    report["devices"] = {"cpu": {"status": "ran", "tests": {"shape": "passed", "values": "failed"}},
+                         "gpu": {"status": "ran", "tests": {"shape": "passed", "values": "passed"}},
+                         "disagreements": [{"test": "values", "cpu": "failed", "gpu": "passed"}],
+                         "numeric": {"compared": 3, "mismatched": 1, "max_abs_diff": 0.5}}
+    report["extraction"]["problems"] = [{"where": "cell 4, line 2", "error": "NameError: name 'np' is not defined"}]
+    report["extraction"]["dropped"] = [{"line": 2, "code": "model.fit(x, y, epochs=30)", "cell": 4}]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", render_submission_page(report)))
+    words = " ".join(text.split())
+    assert "cpu ran 1 of 2" in words and "gpu ran 2 of 2" in words
+    assert "test: values cpu: failed gpu: passed" in words
+    assert "Numeric answers compared between legs: 3, mismatched: 1" in words
+    assert "cell 4, line 2: NameError: name 'np' is not defined" in words
+    assert "cell 4, line 2 model.fit(x, y, epochs=30)" in words
+    assert "Needs a look: CPU and GPU legs disagree on a test" in words
+    assert "Seed 4321" in words and "keras 3.15.1" in words and "✘ FAIL values 0/2 off" in words
 
 
 @pytest.mark.parametrize("submission_id", ["../../etc/passwd", "<script>", "a/b", "..", "", "x" * 400])
