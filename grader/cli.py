@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "merge":
         api.merge(args.dirs, out=args.out)
+        print(f"class report: {os.path.join(args.out, 'index.html')}")
         return 0
     if args.command == "report":
         index, skipped = api.report(args.dir)
