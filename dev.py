@@ -55,6 +55,9 @@ def examples() -> None:
         for row in list(csv.DictReader(book.open()))[:50]:
             print(f"  {book.parent.name:<12} {row['id']:<22} {row['score']:>4}/{row['max_score']:<4} {row['status']}")
     print(f"\nReports: {ROOT / 'reports'} (one JSON per submission, summary.json, gradebook.csv)")
+    print("Class reports (open in a browser, offline):")
+    for index in sorted((ROOT / "reports").glob("*/index.html")):
+        print(f"  {index}")
 
 
 def test(extra: list[str]) -> None:

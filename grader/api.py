@@ -21,13 +21,14 @@ from typing import Any, TextIO
 
 from grader import __version__
 from grader.batch import Entry, discover, in_shard, parse_shard
+from grader.check_result import CheckResult, in_notebook
 from grader.console import Progress, plain, result_table
 from grader.course import Assignment, load_assignment
 from grader.errors import UsageError
-from grader.formats import FORMATS, render_formats
+from grader.formats import DEFAULT_FORMATS, FORMATS, render_formats
 from grader.grading import Plan, environment, grade_submission
-from grader.report import (read_report, safe_strings, safe_text, summary_entry, write_gradebook, write_report,
-                           write_summary)
+from grader.report import (read_report, safe_strings, safe_text, summary_entry, write_gradebook, write_json,
+                           write_report, write_summary)
 from grader.score import GradingResult
 from grader.devices import detect_gpus, plan_legs
 from grader.sandbox import Runtime
@@ -85,15 +86,20 @@ def specs_hash(plan: Plan) -> str:
 
 def check(assignment: str, path: str | Path | None = None, *, seed: int | None = None,
           stream: TextIO | None = None, max_mb: float | None = None, devices: str = "cpu",
-          keras: str = "3") -> dict[str, Any]:
-    """Run the public specs on one file, print the table, return the report."""
+          keras: str = "3", json_out: str | Path | None = None) -> CheckResult:
+    """Run the public specs on one file, print the table, return the report (shown as a table in Jupyter).
+
+    `json_out` also writes the report there (how a notebook's `grader.check` gets it back)."""
     spec = load_assignment(assignment)
     target = Path(path) if path else _default_file(spec)
     plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
     process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide)  # TensorFlow's import in the zygote overlaps the judge's start-up
     result = grade_submission(target, plan, submission_id=target.stem)
-    report = result.to_dict()
-    print(result_table(report), file=stream or sys.stdout)
+    report = CheckResult(result.to_dict())
+    if json_out is not None:
+        write_json(Path(json_out), dict(report))
+    if stream is not None or not in_notebook():  # in Jupyter the returned result shows itself
+        print(result_table(report), file=stream or sys.stdout)
     return report
 
 
@@ -109,7 +115,7 @@ def _default_file(assignment: Assignment) -> Path:
 
 
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
-          formats: Iterable[str] = ("json",), seed: int | None = None, force: bool = False,
+          formats: Iterable[str] = DEFAULT_FORMATS, seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
           stream: TextIO | None = None, devices: str = "auto", keras: str = "3") -> GradeRun:
     """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
@@ -148,11 +154,16 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
 
     try:
         _grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
-    finally:  # even an interrupted batch leaves a summary and gradebook of what it finished
+    finally:  # even an interrupted batch leaves a summary, gradebook and class report of what it finished
         entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
-        write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
-                                                         "shard": shard, "formats": list(formats)})
+        summary = write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
+                                                                   "shard": shard, "formats": list(formats)},
+                                reports=run.reports)
         write_gradebook(out_dir, run.reports)
+        if "html" in formats:
+            from grader.html_report import write_html
+
+            write_html(out_dir, summary, run.reports)
     return run
 
 
@@ -313,6 +324,15 @@ def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
     from grader.merge import merge_dirs
 
     return merge_dirs([Path(d) for d in dirs], Path(out))
+
+
+def report(folder: str | Path) -> tuple[Path, list[str]]:
+    """Re-render the class report (`index.html` and a page per submission) from the JSON reports in `folder`.
+
+    Returns the index's path and the ids of reports too malformed to render."""
+    from grader.html_report import render_folder
+
+    return render_folder(Path(folder))
 
 
 def gradescope_bundle(assignment: str, *, out: str | Path, hidden_visibility: str = "after_published") -> list[Path]:

@@ -24,13 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, help="fix the random inputs (default: new each run)")
     check.add_argument("--devices", default="cpu", choices=DEVICE_CHOICES, help="device legs (default: cpu)")
     check.add_argument("--keras", default="3", choices=("3", "legacy"), help="legacy: Keras 2 via tf-keras")
+    check.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
 
     grade = commands.add_parser("grade", help="grade submissions with public and hidden specs (instructors, CI)")
     grade.add_argument("assignment")
     grade.add_argument("paths", nargs="+", metavar="PATH", help="a submission, or a folder of submissions")
     grade.add_argument("--out", required=True, help="folder for reports, summary.json and gradebook.csv")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
-    grade.add_argument("--format", default="json", help="json (always), gradescope, junit; comma-separated")
+    grade.add_argument("--format", default="json,html",
+                       help="json (always), html (default: DIR/index.html), gradescope, junit; comma-separated")
     grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
     grade.add_argument("--seed", type=int, help="fix the random inputs (default: new each run, recorded)")
     grade.add_argument("--force", action="store_true", help="re-grade even unchanged submissions")
@@ -53,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
     merge.add_argument("dirs", nargs="+", metavar="DIR")
     merge.add_argument("--out", required=True)
+
+    report = commands.add_parser("report", help="re-render the class report (DIR/index.html) from DIR's JSON reports")
+    report.add_argument("dir", metavar="DIR", help="a folder `grader grade` or `grader merge` wrote")
 
     from grader.gradescope import VISIBILITIES
 
@@ -87,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     from grader import api
 
     if args.command == "check":
-        report = api.check(args.assignment, args.file, seed=args.seed, devices=args.devices, keras=args.keras)
+        report = api.check(args.assignment, args.file, seed=args.seed, devices=args.devices, keras=args.keras,
+                           json_out=args.json)
         return 0 if api.check_passed(report) else 1
     if args.command == "grade":
         run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
@@ -95,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
                          max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras)
         total = len(run_.reports)
         print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
+        if "html" in [f.strip() for f in args.format.split(",")]:
+            print(f"class report: {os.path.join(args.out, 'index.html')}")
         for failure in run_.grader_failures:
             print(f"grader failure: {failure}", file=sys.stderr)
         return 1 if run_.grader_failures else 0
@@ -105,6 +113,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "merge":
         api.merge(args.dirs, out=args.out)
+        print(f"class report: {os.path.join(args.out, 'index.html')}")
+        return 0
+    if args.command == "report":
+        index, skipped = api.report(args.dir)
+        for submission_id in skipped:
+            print(f"skipped report {submission_id!r}: it is not shaped like a grader report", file=sys.stderr)
+        print(f"class report: {index}")
         return 0
     if args.command == "gradescope":
         files = api.gradescope_bundle(args.assignment, out=args.out, hidden_visibility=args.hidden_visibility)

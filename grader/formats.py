@@ -1,10 +1,11 @@
-"""Report formats rendered from the same report dict: JSON (always), Gradescope, JUnit XML.
+"""Report formats rendered from the same report dict: JSON (always), Gradescope, JUnit XML, HTML.
 
 Each format is a small object with `file_name(id)` and `render(report, ...)`;
 `--format` picks them by name.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -65,6 +66,19 @@ def _xml_safe(text: str) -> str:
     return _NOT_XML.sub("?", text)
 
 
+_SAFE_STEM = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_stem(submission_id: str) -> str:
+    """An id usable as a file name. Ids from `grader grade` already are; an id read back from an
+    edited report may hold `/`, `..` or markup, so it is cleaned and made unique with a hash."""
+    if _SAFE_STEM.fullmatch(submission_id):
+        return submission_id
+    cleaned = _UNSAFE_CHARS.sub("_", submission_id[:200]).strip("._")[:100] or "submission"
+    return f"{cleaned}-{hashlib.sha256(submission_id.encode('utf-8', 'replace')).hexdigest()[:8]}"
+
+
 @dataclass(frozen=True)
 class Format:
     """A named output format: where it goes and how to render it."""
@@ -73,14 +87,16 @@ class Format:
     render: Callable[[dict[str, Any]], str] | None
 
     def file_name(self, submission_id: str) -> str:
-        return f"{submission_id}{self.suffix}"
+        return f"{safe_stem(submission_id)}{self.suffix}"
 
 
 FORMATS: dict[str, Format] = {
     "json": Format(".json", None),  # written by grader.report itself
     "gradescope": Format(".results.json", lambda r: json.dumps(render_gradescope(r), indent=2) + "\n"),
     "junit": Format(".junit.xml", render_junit),
+    "html": Format(".report.html", None),  # a page per submission, written with the class page by grader.html_report
 }
+DEFAULT_FORMATS = ("json", "html")
 
 
 def render_formats(report: dict[str, Any], out: Path, formats: Iterable[str]) -> None:

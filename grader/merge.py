@@ -1,4 +1,4 @@
-"""`grader merge`: combine the output folders of sharded runs into one summary and gradebook."""
+"""`grader merge`: combine the output folders of sharded runs into one summary, gradebook and class report."""
 from __future__ import annotations
 
 import shutil
@@ -7,6 +7,7 @@ from typing import Any
 
 from grader.errors import UsageError
 from grader.formats import FORMATS
+from grader.html_report import write_html
 from grader.report import read_report, summary_entry, write_gradebook, write_summary
 
 
@@ -33,8 +34,10 @@ def merge_dirs(dirs: list[Path], out: Path) -> list[dict[str, Any]]:
                 if source.exists() and folder.resolve() != out.resolve():
                     shutil.copy2(source, out / source.name)
     formats = [name for name, fmt in FORMATS.items()
-               if any((out / fmt.file_name(i)).exists() for i in reports)]
+               if name == "html" or any((out / fmt.file_name(i)).exists() for i in reports)]
     entries = [summary_entry(r, {f: FORMATS[f].file_name(r["id"]) for f in formats}) for r in reports.values()]
-    write_summary(out, assignment or "", entries, {"merged_from": [str(d) for d in dirs], "formats": formats})
+    summary = write_summary(out, assignment or "", entries, {"merged_from": [str(d) for d in dirs], "formats": formats},
+                            reports=reports.values())
     write_gradebook(out, reports.values())
+    write_html(out, summary, reports.values())  # the merged class's page, whatever formats the shards wrote
     return list(reports.values())

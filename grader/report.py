@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.item_analysis import item_analysis
+
 SUMMARY_SCHEMA = "grader-summary/1"
 
 
@@ -86,9 +88,9 @@ def summary_entry(report: dict[str, Any], reports: dict[str, str]) -> dict[str, 
             "reports": reports, "flags": report.get("flags", [])}
 
 
-def write_summary(out: Path, assignment: str, entries: list[dict[str, Any]],
-                  extra: dict[str, Any] | None = None) -> None:
-    """`summary.json`: every submission, totals, the score distribution, and which errored."""
+def build_summary(assignment: str, entries: list[dict[str, Any]], extra: dict[str, Any] | None = None, *,
+                  reports: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """`summary.json`'s data: every submission, totals, the score distribution, which errored, item analysis."""
     entries = sorted(entries, key=lambda e: e["id"])
     scores = [e["score"] for e in entries]
     data = {
@@ -101,9 +103,18 @@ def write_summary(out: Path, assignment: str, entries: list[dict[str, Any]],
                    "max_score": max((e["max_score"] for e in entries), default=0.0)},
         "distribution": _distribution(scores),
         "errored": [e["id"] for e in entries if e["status"] == "error"],
+        "item_analysis": item_analysis(reports),
     }
     data.update(extra or {})
+    return data
+
+
+def write_summary(out: Path, assignment: str, entries: list[dict[str, Any]],
+                  extra: dict[str, Any] | None = None, *, reports: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Write `summary.json` (see `build_summary`) and return what was written."""
+    data = build_summary(assignment, entries, extra, reports=reports)
     write_json(out / "summary.json", data)
+    return data
 
 
 def _distribution(scores: list[float]) -> dict[str, int]:

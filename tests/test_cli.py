@@ -102,5 +102,22 @@ def test_notebook_callable_check_prints_the_table(tmp_path, capsys, monkeypatch)
 
     shutil.copy(SOLUTION, tmp_path / "concat.py")
     monkeypatch.chdir(tmp_path)
-    assert grader.check("concat") == 0
-    assert "Total: 2.5 / 2.5" in capsys.readouterr().out
+    result = grader.check("concat")
+    assert result is not None and result.passed and result.exit_code == 0 and result["score"] == 2.5
+    printed = capsys.readouterr().out
+    assert "Total: 2.5 / 2.5" in printed and printed.strip() == str(result).strip()
+
+
+def test_notebook_callable_check_says_why_nothing_was_checked(tmp_path, capsys, monkeypatch):
+    import grader
+
+    monkeypatch.chdir(tmp_path)
+    assert grader.check("concat") is None
+    assert "no concat.py in" in capsys.readouterr().err
+
+
+def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():
+    default = build_parser().parse_args(["grade", "concat", "subs", "--out", "out"])
+    assert default.format.split(",") == ["json", "html"]
+    chosen = build_parser().parse_args(["grade", "concat", "subs", "--out", "out", "--format", "json,junit"])
+    assert "html" not in chosen.format.split(",")

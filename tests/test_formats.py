@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from grader.formats import FORMATS, GRADESCOPE_HIDDEN, render_formats, render_gradescope, render_junit
+from grader.formats import FORMATS, GRADESCOPE_HIDDEN, render_formats, render_gradescope, render_junit, safe_stem
 
 SCHEMA = json.loads((Path(__file__).with_name("gradescope_schema.json")).read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -231,6 +232,16 @@ def test_format_file_names() -> None:
     assert FORMATS["gradescope"].file_name("student07") == "student07.results.json"
     assert FORMATS["junit"].file_name("student07") == "student07.junit.xml"
     assert FORMATS["json"].render is None
+    assert FORMATS["html"].file_name("student07") == "student07.report.html"
+
+
+@pytest.mark.parametrize("hostile", ["../../etc/cron.d/x", "a/b", "..", ".hidden", "", "<script>", "é" * 300])
+def test_file_names_of_odd_ids_stay_in_the_folder_and_distinct(hostile: str) -> None:
+    stem = safe_stem(hostile)
+    assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", stem) and len(stem) <= 120
+    assert safe_stem(hostile) == stem and safe_stem(hostile + "x") != stem
+    assert FORMATS["gradescope"].file_name(hostile) == f"{stem}.results.json"
+    assert safe_stem("student-07_v2.final") == "student-07_v2.final"  # ids `grader grade` makes are kept
 
 
 def test_render_formats_writes_each_requested_file(tmp_path: Path) -> None:

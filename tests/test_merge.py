@@ -38,3 +38,11 @@ def test_merge_of_shards_equals_a_single_run(tmp_path):
     rows = lambda p: list(csv.reader(p.open()))
     assert rows(tmp_path / "merged" / "gradebook.csv") == rows(tmp_path / "single" / "gradebook.csv")
     assert len(single.reports) == 6
+    counts = lambda s: sorted((i["name"], i["passed"], i["mean_score"]) for i in s["item_analysis"])
+    assert counts(merged) == counts(one) and len(counts(one)) == len(one["item_analysis"]) > 0
+    # the merged class gets its class report, with a page per submission, though no shard wrote HTML
+    index = (tmp_path / "merged" / "index.html").read_text(encoding="utf-8")
+    for entry in merged["submissions"]:
+        assert entry["reports"]["html"] == f"{entry['id']}.report.html"
+        assert (tmp_path / "merged" / entry["reports"]["html"]).exists()
+        assert f'href="{entry["id"]}.report.html"' in index

@@ -189,3 +189,14 @@ def test_text_that_is_not_valid_unicode_is_written_escaped(tmp_path: Path) -> No
     write_atomic(tmp_path / "g.csv", "id,\udcff\n")
     assert (tmp_path / "g.csv").read_text(encoding="utf-8") == "id,\\udcff\n"
     assert safe_text("plain é") == "plain é"
+
+
+def test_summary_holds_the_item_analysis(tmp_path: Path) -> None:
+    data = write_summary(tmp_path, "concat", entries(), reports=reports())
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary == data
+    by_name = {i["name"]: i for i in summary["item_analysis"]}
+    assert list(by_name) == ["shape", "values"]
+    assert (by_name["shape"]["passed"], by_name["shape"]["submissions"], by_name["shape"]["mean_score"]) == (2, 4, 1.5)
+    assert by_name["values"]["top_messages"][0]["message"] == "differs"
+    assert write_summary(tmp_path, "concat", [])["item_analysis"] == []
