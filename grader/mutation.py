@@ -183,7 +183,7 @@ def _grade(assignment: Assignment, outcomes: list[Outcome], *, jobs: int, seeds:
     with tempfile.TemporaryDirectory(prefix="grader-mutants-") as tmp:
         entries = _write(Path(tmp), assignment, outcomes)
         for seed in seeds:
-            plan = make_plan(assignment, public_only=False, seed=seed, devices="cpu")
+            plan = make_plan(assignment, public_only=False, seed=seed)  # devices "auto", as `grade` does
             reports: dict[str, dict[str, Any]] = {}
             failures: list[str] = []
             (grade or _grade_all)(plan, entries, {"specs": specs_hash(plan)}, jobs,

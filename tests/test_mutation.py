@@ -10,6 +10,8 @@ import ast
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +143,17 @@ def test_weak_spec_reports_its_survivor_and_the_fixed_spec_none(course, tmp_path
     assert run_mutation(["scale"], jobs=2, seed=3, out=survivors, stream=out), out.getvalue()
     assert "mutation score 9/9 (100%)" in out.getvalue()
     assert json.loads(survivors.read_text())["assignments"][0]["survivors"] == []
+
+
+@pytest.mark.slow
+def test_quick_subset_of_every_assignment(tmp_path):
+    """CI's sample of the real analysis (issue 11): one mutant per assignment, picked by seed 7,
+    graded in one process so TensorFlow starts once. The full run is in the README."""
+    survivors = tmp_path / "survivors.json"
+    done = subprocess.run([sys.executable, "-m", "grader", "selfcheck", "--mutate", "--sample", "1", "--jobs", "1",
+                           "--seed", "7", "--survivors", str(survivors)],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    analysed = json.loads(survivors.read_text())["assignments"]
+    assert [a["assignment"] for a in analysed] == list_assignments(REPO)
+    assert all(a["graded"] + a["equivalent"] == 1 and a["survivors"] == [] for a in analysed)

@@ -1,8 +1,6 @@
 """Each operator makes the mutants it promises, at the right place, and nothing that does not parse."""
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from grader.mutation import generate
