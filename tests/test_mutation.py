@@ -38,9 +38,12 @@ def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("slug", list_assignments(REPO))
 def test_every_solution_gives_stable_valid_mutants(slug):
-    source = load_assignment(slug, REPO).solution.read_text(encoding="utf-8")
+    assignment = load_assignment(slug, REPO)
+    source = assignment.solution.read_text(encoding="utf-8")
     first, again = generate(source), generate(source)
     assert [m.id for m in first] == [m.id for m in again] and first
+    stale = set(read_equivalents(assignment)) - {m.id for m in first}
+    assert not stale, f"{slug}: equivalent_mutants.toml lists mutants the solution no longer has: {stale}"
     assert len({m.id for m in first}) == len(first)
     assert len({m.source for m in first}) == len(first)
     for mutant in first:
