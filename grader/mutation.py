@@ -82,11 +82,12 @@ class Analysis:
 
     @property
     def survivors(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.equivalent is None and not o.caught]
+        return [o for o in self.graded if not o.caught]
 
     @property
     def graded(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.equivalent is None]
+        """The non-equivalent mutants that got a verdict (a grader failure is a problem, not a verdict)."""
+        return [o for o in self.outcomes if o.equivalent is None and o.scores]
 
     @property
     def ok(self) -> bool:
@@ -185,17 +186,22 @@ def _grade(assignment: Assignment, outcomes: list[Outcome], *, jobs: int, seeds:
         for seed in seeds:
             plan = make_plan(assignment, public_only=False, seed=seed)  # devices "auto", as `grade` does
             reports: dict[str, dict[str, Any]] = {}
-            failures: list[str] = []
             (grade or _grade_all)(plan, entries, {"specs": specs_hash(plan)}, jobs,
-                                  lambda r: reports.__setitem__(r["id"], r), failures)
-            problems += [f"seed {seed}: the grader failed on {f}" for f in failures]
+                                  lambda r: reports.__setitem__(r["id"], r), [])
             reference = reports["solution"]
             if reference["status"] != "graded" or reference["score"] < reference["max_score"]:
                 problems.append(f"seed {seed}: the reference solution does not score full marks "
                                 f"({reference['score']:g}/{reference['max_score']:g}); run plain selfcheck first")
             for outcome, entry in zip(outcomes, entries[1:]):
-                _record(outcome, reports[entry.id])
+                if _grader_failed(reports[entry.id]):  # not a verdict on the mutant: never counts as caught
+                    problems.append(f"seed {seed}: the grader failed on {outcome.mutant.id}; it was not graded")
+                else:
+                    _record(outcome, reports[entry.id])
     return problems
+
+
+def _grader_failed(report: dict[str, Any]) -> bool:
+    return report["status"] != "graded" and (report.get("error") or {}).get("kind") == "grader"
 
 
 def _write(folder: Path, assignment: Assignment, outcomes: list[Outcome]) -> list[Entry]:
@@ -272,7 +278,7 @@ def _as_json(analysis: Analysis) -> dict[str, Any]:
     graded = analysis.graded
     return {
         "assignment": analysis.slug, "seeds": analysis.seeds, "generated": analysis.generated,
-        "graded": len(graded), "equivalent": len(analysis.outcomes) - len(graded),
+        "graded": len(graded), "equivalent": sum(1 for o in analysis.outcomes if o.equivalent),
         "caught": len(graded) - len(analysis.survivors), "seconds": round(analysis.seconds, 1),
         "problems": analysis.problems,
         "survivors": [{"id": o.mutant.id, "operator": o.mutant.operator, "line": o.mutant.line,

@@ -113,6 +113,19 @@ def test_every_seed_must_let_a_survivor_through(course):
     assert analysis.survivors == [] and analysis.ok
 
 
+def test_a_grader_failure_is_a_problem_not_a_catch(course):
+    def grade(plan, entries, hashes, jobs, finish, failures):
+        def crashing(report):
+            if report["id"] != "solution":
+                report = dict(report, status="error", score=0.0, error={"kind": "grader", "message": "judge died"})
+            finish(report)
+        fake_grader({"return X + self.factor"})(plan, entries, hashes, jobs, crashing, failures)
+
+    analysis = analyse("scale", jobs=1, seeds=[1], root=course, grade=grade)
+    assert analysis.survivors == analysis.graded == [] and not analysis.ok
+    assert len(analysis.problems) == 9 and "the grader failed on" in analysis.problems[0]
+
+
 def test_a_reference_below_full_marks_fails_the_analysis(course):
     analysis = analyse("scale", jobs=1, seeds=[4], root=course, grade=fake_grader(reference_score=0.5))
     assert any("reference solution does not score full marks" in p for p in analysis.problems)
