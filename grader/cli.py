@@ -47,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck.add_argument("--seed", type=int)
     selfcheck.add_argument("--mutate", action="store_true",
                            help="mutation analysis: grade one-change mutants of each solution, list the survivors")
-    selfcheck.add_argument("--seeds", type=int, default=1, help="with --mutate: grade each mutant under N seeds")
-    selfcheck.add_argument("--sample", type=int, help="with --mutate: grade K mutants per assignment, picked by --seed")
-    selfcheck.add_argument("--survivors", help="with --mutate: JSON file of the survivors "
+    selfcheck.add_argument("--seeds", type=int, default=1, metavar="N", help="with --mutate: grade each mutant under N seeds")
+    selfcheck.add_argument("--sample", type=int, metavar="K", help="with --mutate: grade K mutants per assignment, picked by --seed")
+    selfcheck.add_argument("--survivors", metavar="FILE", help="with --mutate: JSON file of the survivors "
                                                "(default: mutation-survivors.json)")
 
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
