@@ -312,6 +312,18 @@ def selfcheck(assignments: list[str] | None = None, *, jobs: int | None = None, 
     return run_selfcheck(list(assignments or []), jobs=jobs, seed=seed, stream=stream)
 
 
+def mutate(assignments: list[str] | None = None, *, jobs: int | None = None, seed: int | None = None,
+           seeds: int = 1, sample: int | None = None, survivors: str | Path | None = None,
+           stream: TextIO | None = None) -> bool:
+    """Mutation analysis: every one-change mutant of each solution must lose points; prints the survivors."""
+    if importlib.util.find_spec("cosmic_ray") is None:
+        raise UsageError("selfcheck --mutate needs the cosmic-ray package: pip install 'keras-grader[mutate]'")
+    from grader.mutation import run_mutation
+
+    return run_mutation(list(assignments or []), jobs=jobs, seed=seed, seeds=seeds, sample=sample,
+                        out=Path(survivors) if survivors else None, stream=stream)
+
+
 def release(assignments: list[str], *, out: str | Path) -> list[Path]:
     """Write the student bundle for `assignments` into `out`."""
     from grader.release import build_release

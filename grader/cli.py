@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     selfcheck.add_argument("--jobs", type=int, default=None)
     selfcheck.add_argument("--seed", type=int)
+    selfcheck.add_argument("--mutate", action="store_true",
+                           help="mutation analysis: grade one-change mutants of each solution, list the survivors")
+    selfcheck.add_argument("--seeds", type=int, default=1, metavar="N", help="with --mutate: grade each mutant under N seeds")
+    selfcheck.add_argument("--sample", type=int, metavar="K", help="with --mutate: grade K mutants per assignment, picked by --seed")
+    selfcheck.add_argument("--survivors", metavar="FILE", help="with --mutate: JSON file of the survivors "
+                                               "(default: mutation-survivors.json)")
 
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
@@ -106,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
         for failure in run_.grader_failures:
             print(f"grader failure: {failure}", file=sys.stderr)
         return 1 if run_.grader_failures else 0
+    if args.command == "selfcheck" and args.mutate:
+        return 0 if api.mutate(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds,
+                               sample=args.sample, survivors=args.survivors) else 1
     if args.command == "selfcheck":
         return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed) else 1
     if args.command == "release":
