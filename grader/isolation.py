@@ -78,7 +78,7 @@ def sandbox_base() -> Path:
     Read-only (0555) to workers; owned by the judge's uid, which is checked, so that a folder
     someone else planted at this predictable path (or a symlink) is never used."""
     try:
-        SANDBOX_BASE.mkdir(mode=0o555)
+        SANDBOX_BASE.mkdir(mode=0o555 if os.geteuid() == 0 else 0o755)  # root writes without the w bit
     except FileExistsError:
         pass
     info = os.lstat(SANDBOX_BASE)
@@ -98,8 +98,11 @@ def wrap_command(command: list[str], *, hide: list[Path]) -> list[str]:
 
 def _wrap(command: list[str], *, hide: list[Path]) -> list[str]:
     enter = 'cd "$1" && shift && exec "$@"'  # the caller's cwd, as seen inside the new root
-    chroot = shutil.which("chroot", path="/usr/sbin:/usr/bin:/sbin:/bin") or "chroot"
-    script = _mount_script(hide) + f"exec {chroot} {ROOT} /bin/sh -c {shlex.quote(enter)} sh \"$PWD\" "
+    # pivot_root, not chroot: the old root is detached for good, and a worker may still make the
+    # user namespace it needs to drop to 65534 when the grader is not root (refused inside a chroot)
+    pivot = shutil.which("pivot_root", path="/usr/sbin:/usr/bin:/sbin:/bin") or "pivot_root"
+    script = 'W="$PWD"\n' + _mount_script(hide) + f'cd "$R" && {pivot} . {OLD_ROOT[1:]} && umount -l {OLD_ROOT}\n'
+    script += f"exec /bin/sh -c {shlex.quote(enter)} sh \"$W\" "
     script += shlex.join(command)
     unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
                "--propagation", "private"]
@@ -109,6 +112,7 @@ def _wrap(command: list[str], *, hide: list[Path]) -> list[str]:
 
 
 ROOT = "/run/grader-root"
+OLD_ROOT = "/.old-root"  # where pivot_root puts the machine's root, detached at once
 PARK = "/run/grader-keep"  # made by the mount script; each worker parks its own folder here while it remounts
 # What a worker may see of /etc: enough for the dynamic loader, locales and SSL, nothing more.
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
@@ -144,7 +148,7 @@ def _mount_script(hide: list[Path]) -> str:
     q = shlex.quote
     lines = [
         "set -e", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
-        f'mkdir -p "$R{PARK}" "$R/tmp" "$R/var/tmp" "$R/proc" "$R/dev" "$R/sys"',
+        f'mkdir -p "$R{PARK}" "$R{OLD_ROOT}" "$R/tmp" "$R/var/tmp" "$R/proc" "$R/dev" "$R/sys"',
         'for tmp in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev tmpfs "$R$tmp"; done',
         'for link in /bin /sbin /lib /lib32 /lib64 /libx32; do '
         '[ -L "$link" ] && ln -s "$(readlink "$link")" "$R$link"; done; true',
@@ -157,7 +161,7 @@ def _mount_script(hide: list[Path]) -> str:
     lines.append(f"bind {q(str(sandbox_base().resolve()))} rw")
     for path in hide:  # belt and braces: should a hidden folder lie inside a bound one
         lines.append(f'[ -d "$R"{q(str(path))} ] && mount -t tmpfs -o size=4k,mode=000 tmpfs "$R"{q(str(path))} || true')
-    lines.append('mount -o remount,ro "$R"')  # the scaffolding itself: no new files next to the course
+    lines.append('mount -o remount,bind,ro "$R"')  # the scaffolding itself: no new files next to the course
     return "\n".join(lines) + "\n"
 
 
@@ -168,7 +172,7 @@ def _dev_lines() -> list[str]:
     lines += [f"bind /dev/{name} rw" for name in DEVICES + GPU_DEVICES]
     lines += ['ln -s /proc/self/fd "$R/dev/fd"', 'ln -s /proc/self/fd/0 "$R/dev/stdin"',
               'ln -s /proc/self/fd/1 "$R/dev/stdout"', 'ln -s /proc/self/fd/2 "$R/dev/stderr"',
-              'mount -o remount,ro,nosuid "$R/dev" 2>/dev/null || true']
+              'mount -o remount,bind,ro,nosuid "$R/dev"']
     return lines
 
 
@@ -187,7 +191,7 @@ def _sys_lines() -> list[str]:
     lines = ['mount -t tmpfs -o size=4k,mode=0755 tmpfs "$R/sys"']
     lines += [f"bind {path}" for path in SYS_VISIBLE]
     lines.append("if [ -e /dev/nvidiactl ]; then " + "; ".join(f"bind {p}" for p in SYS_FOR_GPU) + "; fi")
-    lines.append('mount -o remount,ro "$R/sys"')
+    lines.append('mount -o remount,bind,ro "$R/sys"')
     return lines
 
 

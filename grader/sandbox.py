@@ -198,7 +198,9 @@ def make_folder() -> Path:
         uid = submission_uid()
         for part in (folder / "home", folder / "home" / "tmp"):
             os.chown(part, uid, uid)
-    folder.chmod(0o555)  # the worker writes only in home/; it cannot swap the capture files
+    # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
+    # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
+    folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
     return folder
 
 

@@ -48,7 +48,10 @@ def test_wrap_command_runs_with_no_network_and_a_readonly_course(tmp_path):
         assert wrapped == command
         assert current_isolation().network == "python-guard"
         return
-    assert current_isolation().to_dict() == {"network": "namespace", "filesystem": "namespace"}
+    stated = current_isolation().to_dict()
+    assert {k: stated[k] for k in ("network", "filesystem", "dev", "proc")} == {
+        "network": "namespace", "filesystem": "namespace", "dev": "minimal", "proc": "masked"}
+    assert stated["uid"].startswith("unprivileged")
     done = subprocess.run(wrapped, capture_output=True, text=True, timeout=60)
     try:
         assert done.returncode == 0, done.stderr
