@@ -31,11 +31,12 @@ from grader.devices import LegPlan
 from grader.legs import combine, run_leg
 from grader.sandbox import Runtime, Worker, WorkerLimits, start_cold
 from grader.cage import make_cage
-from grader.isolation import current_isolation
+from grader.isolation import PREVIOUS, current_isolation
 from grader.zygote import process_zygote
 
 MAX_PIDS = 256 + 8 * (os.cpu_count() or 1)  # TensorFlow's thread pools count as tasks
-WORKER_CPUS = 1.0  # CPU quota per worker: busy children cannot starve the other --jobs workers
+# CPU quota per worker: busy children cannot starve the other --jobs workers (none in the bench's "previous")
+WORKER_CPUS = None if PREVIOUS else 1.0
 
 
 @dataclass(frozen=True)

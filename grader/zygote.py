@@ -199,15 +199,22 @@ class Zygote:
         pid = self._global_pid(int(reply["pid"]))
         return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
 
+    @property
+    def pid(self) -> int | None:
+        """The zygote's own process, as the judge sees it (None when it cannot be found)."""
+        if self.isolation.network != "namespace":
+            return self._process.pid
+        if self._zygote_pid is None:
+            self._zygote_pid = _child_with_ns_pid(self._process.pid, 1)
+        return self._zygote_pid
+
     def _global_pid(self, ns_pid: int) -> int:
         """The zygote runs in its own PID namespace: map its child's pid to ours."""
         if self.isolation.network != "namespace":
             return ns_pid
-        if self._zygote_pid is None:
-            self._zygote_pid = _child_with_ns_pid(self._process.pid, 1)
-        if self._zygote_pid is None:
+        if self.pid is None:
             raise OSError("cannot find the zygote's process")
-        pid = _child_with_ns_pid(self._zygote_pid, ns_pid)
+        pid = _child_with_ns_pid(self.pid, ns_pid)
         if pid is None:
             raise OSError("cannot find the forked worker's process")
         return pid
