@@ -169,10 +169,19 @@ class Worker:
                 pass
 
 
-def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
-    """Read at most `cap` bytes; never through a symlink the worker may have planted."""
+def _open_in_folder(path: Path, flags: int) -> int:
+    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return os.open(path.name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
+    """Read at most `cap` bytes; never through a symlink the worker may have planted, never from a FIFO."""
+    try:
+        fd = _open_in_folder(path, os.O_RDONLY)
     except OSError:
         return "", False
     with os.fdopen(fd, "rb") as handle:
@@ -206,7 +215,7 @@ def make_folder() -> Path:
 
 def open_capture(folder: Path, name: str) -> int:
     """The judge's descriptor on a capture file made by `make_folder`: never through a symlink, never a FIFO."""
-    fd = os.open(folder / name, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = _open_in_folder(folder / name, os.O_WRONLY | os.O_APPEND)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(f"{name} in the sandbox folder is not a plain file")
