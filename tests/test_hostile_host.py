@@ -46,7 +46,7 @@ def _attack():
         try:
             action()
             print("RESULT", what, "ALLOWED", flush=True)
-        except OSError as exc:
+        except (OSError, ImportError) as exc:
             print("RESULT", what, "denied", type(exc).__name__, flush=True)
 
 __BODY__
