@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import shutil
 import signal
 import stat
@@ -391,7 +392,7 @@ def _nonroot_script(user: str, home: Path) -> str:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
                "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or signals_to_the_zygote"]
     lines.append(f"cd {ROOT} && exec runuser -u {user} -- env HOME={home} PYTHONDONTWRITEBYTECODE=1 "
-                 f"GRADER_CACHE={home}/cache " + " ".join(command))
+                 f"GRADER_CACHE={home}/cache " + shlex.join(command))
     return "\n".join(lines)
 
 
