@@ -62,11 +62,26 @@ def current_isolation() -> Isolation:
     return Isolation("python-guard", "none", _uid_policy(False))
 
 
+def switches_uid() -> bool:
+    """Do a root grader's workers switch to a uid of their own? Not in the bench's "previous" mode, and
+    not where, without namespaces, they would see the machine's own folders and Python is in one that
+    other users cannot enter (pyenv under /root): there they keep root, without capabilities."""
+    if os.geteuid() != 0 or PREVIOUS:
+        return False
+    return namespaces_available() or all(_others_can_enter(path) for path in _visible_paths())
+
+
+def _others_can_enter(path: Path) -> bool:
+    return all(not folder.is_dir() or os.stat(folder).st_mode & stat.S_IXOTH for folder in (path, *path.parents))
+
+
 def _uid_policy(namespaced: bool) -> str:
     if PREVIOUS:
         return "the grader's uid, without capabilities"
-    if os.geteuid() == 0:
+    if switches_uid():
         return "unprivileged (a uid of its own per submission, no rights on the host)"
+    if os.geteuid() == 0:
+        return "root, without capabilities (Python is in a folder other users cannot enter)"
     if namespaced:
         return "unprivileged (65534 in a user namespace; the grader's uid outside, without capabilities)"
     return "the grader's uid (not root), without capabilities"

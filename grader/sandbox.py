@@ -196,14 +196,14 @@ def make_folder() -> Path:
 
     The folder and the capture files are the judge's (read-only to the worker); when the grader
     runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
-    from grader.isolation import PREVIOUS, sandbox_base
+    from grader.isolation import sandbox_base, switches_uid
     from grader.privileges import submission_uid
 
     folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
     for name in ("stdout.txt", "stderr.txt"):
         (folder / name).touch(mode=0o600)
-    if os.geteuid() == 0 and not PREVIOUS:
+    if switches_uid():
         uid = submission_uid()
         for part in (folder / "home", folder / "home" / "tmp"):
             os.chown(part, uid, uid)
