@@ -213,8 +213,18 @@ def make_folder() -> Path:
     return folder
 
 
-def open_capture(folder: Path, name: str) -> int:
-    """The judge's descriptor on a capture file made by `make_folder`: never through a symlink, never a FIFO."""
+def open_captures(folder: Path) -> tuple[int, int]:
+    """The judge's descriptors on the capture files made by `make_folder` (stdout, stderr)."""
+    out = _open_capture(folder, "stdout.txt")
+    try:
+        return out, _open_capture(folder, "stderr.txt")
+    except OSError:
+        os.close(out)
+        raise
+
+
+def _open_capture(folder: Path, name: str) -> int:
+    """Never through a symlink, never a FIFO or device: a plain file, or OSError."""
     fd = _open_in_folder(folder / name, os.O_WRONLY | os.O_APPEND)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -232,7 +242,7 @@ def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     env = worker_env(work, runtime)
-    out, err = open_capture(folder, "stdout.txt"), open_capture(folder, "stderr.txt")
+    out, err = open_captures(folder)
     command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
                "1" if namespaces_available() else "0", str(sandbox_base()), "1" if PREVIOUS else "0"]
     try:

@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import PACKAGE_PARENT, Runtime, Worker, WorkerLimits, open_capture, worker_env
+from grader.sandbox import PACKAGE_PARENT, Runtime, Worker, WorkerLimits, open_captures, worker_env
 
 _PROCESS_ZYGOTES: dict[tuple[Runtime, tuple[str, ...]], Zygote] = {}  # one per judge process and kind
 READY_S = 120.0  # TensorFlow's import, on a loaded machine
@@ -176,7 +176,7 @@ class Zygote:
         if not self.ready:
             raise OSError(f"no warm workers: {self.reason}")
         work = folder / "home"
-        out, err = open_capture(folder, "stdout.txt"), open_capture(folder, "stderr.txt")
+        out, err = open_captures(folder)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         request = {"cwd": str(work), "env": worker_env(work, self.runtime), "limits": asdict(limits),
