@@ -109,7 +109,8 @@ def isolation_cost(work: Path, n: int, jobs: int) -> None:
             shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
     before, after = (sum(times[m]) / len(times[m]) for m in ("previous", "current"))
     print(f"isolation (issue 14), per submission, mean of 2 batches each: before {before:.2f} s, "
-          f"after {after:.2f} s, {100 * (after / before - 1):+.1f}%   (target <= +10%)")
+          f"after {after:.2f} s, {100 * (after / before - 1):+.1f}%   (target <= +10%); batches: "
+          + ", ".join(f"{m} {' '.join(f'{t:.2f}' for t in times[m])}" for m in times))
 
 
 def main() -> None:
