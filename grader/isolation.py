@@ -46,14 +46,35 @@ class Isolation:
 
 @functools.cache
 def namespaces_available() -> bool:
-    """Can we build the worker's namespaces and root here? Checked once per process, by doing it."""
+    """Can we build the worker's namespaces, root and per-worker sandbox here? Checked once per process,
+    by doing it (a worker that could not would fail every submission instead of falling back)."""
     if shutil.which("unshare") is None or os.environ.get("GRADER_NO_NAMESPACES"):
         return False
+    from grader.privileges import submission_uid
+
+    folder = Path(tempfile.mkdtemp(prefix="probe-", dir=sandbox_base()))
     try:
-        done = subprocess.run(_wrap(["/bin/true"], hide=[]), capture_output=True, timeout=30, cwd="/")
+        (folder / "home").mkdir()
+        if os.geteuid() == 0:
+            os.chown(folder / "home", *(2 * [submission_uid()]))
+        folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        command = [sys.executable, "-I", "-c", _SELF_CHECK, package_parent, str(folder), str(sandbox_base())]
+        done = subprocess.run(_wrap(command, hide=[]), capture_output=True, timeout=60, cwd=folder / "home")
     except (OSError, subprocess.TimeoutExpired):
         return False
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return done.returncode == 0
+
+
+_SELF_CHECK = (
+    "import sys; sys.path.insert(0, sys.argv[1])\n"
+    "from pathlib import Path\n"
+    "from grader.isolation import enter_worker_sandbox\n"
+    "enter_worker_sandbox(Path(sys.argv[2]), Path(sys.argv[3]), namespaced=True)\n"
+    "import os; assert open('probe', 'w').write('x') and os.getuid() != 0\n"
+)
 
 
 def current_isolation() -> Isolation:
