@@ -237,6 +237,7 @@ def test_a_file_planted_in_tmp_is_not_seen_by_the_next_submission(tmp_path, conc
     assert not any(MARK in p.name for place in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(place).iterdir())
 
 
+@pytest.mark.slow
 def test_isolation_holds_with_tmpdir_elsewhere(tmp_path):
     """Judge and zygote must agree on the sandbox base whatever TMPDIR says."""
     elsewhere = Path("/var/tmp") / f"grader-tmpdir-{uuid.uuid4().hex[:8]}"
@@ -416,5 +417,5 @@ def test_the_hostile_cases_hold_for_a_grader_run_as_an_ordinary_user():
     done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _nonroot_script(user, home)],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "failed" not in done.stdout and " passed" in done.stdout, done.stdout[-2000:]
-    assert "skipped" not in done.stdout.splitlines()[-1], done.stdout[-2000:]  # namespaces worked as that user
+    # all seven ran and passed: none skipped (namespaces worked as that user), none failed
+    assert done.stdout.splitlines()[-1].startswith("7 passed, "), done.stdout[-2000:]
