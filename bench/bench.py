@@ -94,11 +94,31 @@ def timed(command: list[str]) -> tuple[float, int]:
     return time.monotonic() - started, memory.stop()
 
 
+def isolation_cost(work: Path, n: int, jobs: int) -> None:
+    """The same batch graded with the isolation of before issue 14 (GRADER_BENCH_ISOLATION=previous: no uid
+    switch, /tmp shared per zygote, no CPU quota) and with today's, alternately, in this run."""
+    times: dict[str, list[float]] = {"previous": [], "current": []}
+    for round_ in range(2):
+        for mode in ("previous", "current") if round_ == 0 else ("current", "previous"):
+            env = dict(os.environ, GRADER_BENCH_ISOLATION=mode)
+            started = time.monotonic()
+            subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(work / f"out-{mode}"),
+                            "--jobs", str(jobs), "--quiet", "--seed", "1"], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[mode].append((time.monotonic() - started) / n)
+            shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
+    before, after = (sum(times[m]) / len(times[m]) for m in ("previous", "current"))
+    print(f"isolation (issue 14), per submission, mean of 2 batches each: before {before:.2f} s, "
+          f"after {after:.2f} s, {100 * (after / before - 1):+.1f}%   (target <= +10%); batches: "
+          + ", ".join(f"{m} {' '.join(f'{t:.2f}' for t in times[m])}" for m in times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=25)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-runs", type=int, default=0, help="cold imports to time (default: N)")
+    parser.add_argument("--no-isolation-cost", action="store_true", help="skip the before/after isolation batches")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     (work / "class").mkdir()
@@ -117,6 +137,8 @@ def main() -> None:
     print(f"`grader check` one file: {check:.2f} s; ratio check / cold import: {check / one_import:.2f}"
           "   (target <= 1.5)")
     print(f"peak memory under 3 GiB: {'yes' if peak < 3 * 2**30 else 'NO'}")
+    if not args.no_isolation_cost:
+        isolation_cost(work, args.n, args.jobs)
     shutil.rmtree(work, ignore_errors=True)
 
 

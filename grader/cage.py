@@ -2,8 +2,9 @@
 
 A cgroup holds the worker's processes even when one escapes its process group
 with `setsid`, caps their memory (an out-of-memory kill is reported as
-`memory-limit`) and their number (a fork bomb stops at `pids.max`), and lets the
-judge kill them all. Both cgroup v1 (one hierarchy per controller) and v2 are
+`memory-limit`), their number (a fork bomb stops at `pids.max`) and their CPU time
+(a quota of about one CPU: busy children cannot starve the other `--jobs` workers),
+and lets the judge kill them all. Both cgroup v1 (one hierarchy per controller) and v2 are
 supported; where neither is writable (no root, a locked container) the cage
 falls back to killing the process group, and the report says so.
 """
@@ -22,6 +23,7 @@ class Cage:
     """Fallback: only the worker's process group is known and killed."""
 
     mode = "process-group"
+    cpu = "none"
 
     def __init__(self) -> None:
         self.pids: list[int] = []
@@ -49,9 +51,20 @@ class CgroupCage(Cage):
 
     mode = "cgroup"
 
-    def __init__(self, dirs: dict[str, Path]) -> None:
+    def __init__(self, dirs: dict[str, Path], cpu: str = "none") -> None:
         super().__init__()
         self.dirs = dirs
+        self.cpu = cpu
+
+    def cpu_stat(self) -> dict[str, int]:
+        """The kernel's CPU accounting for the cage (`nr_throttled`, usage...); empty without a cpu controller."""
+        folder = self.dirs.get("cpu")
+        try:
+            text = (folder / "cpu.stat").read_text() if folder else ""
+        except OSError:
+            return {}
+        return {k: int(v) for k, v in (line.split() for line in text.splitlines() if len(line.split()) == 2)
+                if v.isdigit()}
 
     def add(self, pid: int) -> None:
         super().add(pid)
@@ -112,37 +125,60 @@ class CgroupCage(Cage):
                     time.sleep(0.02)
 
 
-def make_cage(memory_mb: int, max_pids: int) -> Cage:
-    """A cgroup cage where the cgroup filesystem is writable, else the process-group fallback."""
+def make_cage(memory_mb: int, max_pids: int, *, cpus: float | None = None) -> Cage:
+    """A cgroup cage where the cgroup filesystem is writable, else the process-group fallback.
+
+    `cpus` caps the cage's CPU time (CFS quota) where the cpu controller is available."""
     name = f"grader-{uuid.uuid4().hex[:12]}"
     try:
         if (CGROUP_ROOT / "cgroup.controllers").exists():
-            return _v2(name, memory_mb, max_pids)
-        return _v1(name, memory_mb, max_pids)
+            return _v2(name, memory_mb, max_pids, cpus)
+        return _v1(name, memory_mb, max_pids, cpus)
     except OSError:
         return Cage()
 
 
-def _v1(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
+PERIOD_US = 100_000
+
+
+def _v1(name: str, memory_mb: int, max_pids: int, cpus: float | None) -> CgroupCage:
     memory, pids = CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name
-    memory.mkdir()
+    made: list[Path] = []
     try:
-        pids.mkdir()
+        for folder in (memory, pids):
+            folder.mkdir()
+            made.append(folder)
         _require_kernel_files(memory, pids)
         (memory / "memory.limit_in_bytes").write_text(str(memory_mb * 1024 * 1024))
         _write(memory / "memory.swappiness", "0")
         (pids / "pids.max").write_text(str(max_pids))
+        dirs, cpu = {"memory": memory, "pids": pids}, "none"
+        if cpus and _v1_cpu(CGROUP_ROOT / "cpu" / name, cpus, made):
+            dirs["cpu"], cpu = CGROUP_ROOT / "cpu" / name, _cpu_text(cpus)
     except OSError:
-        for folder in (memory, pids):
+        for folder in made:
             try:
                 folder.rmdir()
             except OSError:
                 pass
         raise
-    return CgroupCage({"memory": memory, "pids": pids})
+    return CgroupCage(dirs, cpu)
 
 
-def _v2(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
+def _v1_cpu(folder: Path, cpus: float, made: list[Path]) -> bool:
+    """A v1 cpu cgroup with a CFS quota; False where the cpu hierarchy is missing or read-only."""
+    try:
+        folder.mkdir()
+    except OSError:
+        return False
+    made.append(folder)
+    _require_kernel_files(folder)
+    (folder / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+    (folder / "cpu.cfs_quota_us").write_text(str(int(cpus * PERIOD_US)))
+    return True
+
+
+def _v2(name: str, memory_mb: int, max_pids: int, cpus: float | None) -> CgroupCage:
     folder = CGROUP_ROOT / name
     folder.mkdir()
     try:
@@ -150,10 +186,20 @@ def _v2(name: str, memory_mb: int, max_pids: int) -> CgroupCage:
         (folder / "memory.max").write_text(str(memory_mb * 1024 * 1024))
         _write(folder / "memory.swap.max", "0")
         (folder / "pids.max").write_text(str(max_pids))
+        cpu = "none"
+        if cpus:
+            _write(CGROUP_ROOT / "cgroup.subtree_control", "+cpu")  # enable the controller for children
+            if (folder / "cpu.max").exists():
+                (folder / "cpu.max").write_text(f"{int(cpus * PERIOD_US)} {PERIOD_US}")
+                cpu = _cpu_text(cpus)
     except OSError:
         folder.rmdir()
         raise
-    return CgroupCage({"memory": folder, "pids": folder})
+    return CgroupCage({"memory": folder, "pids": folder, "cpu": folder}, cpu)
+
+
+def _cpu_text(cpus: float) -> str:
+    return f"{cpus:g} CPU quota"
 
 
 def _require_kernel_files(*folders: Path) -> None:

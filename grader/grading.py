@@ -32,10 +32,12 @@ from grader.devices import LegPlan
 from grader.legs import combine, run_leg
 from grader.sandbox import Runtime, Worker, WorkerLimits, start_cold
 from grader.cage import make_cage
-from grader.isolation import current_isolation
+from grader.isolation import PREVIOUS, current_isolation
 from grader.zygote import process_zygote
 
 MAX_PIDS = 256 + 8 * (os.cpu_count() or 1)  # TensorFlow's thread pools count as tasks
+# CPU quota per worker: busy children cannot starve the other --jobs workers (none in the bench's "previous")
+WORKER_CPUS = None if PREVIOUS else 1.0
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,10 @@ def _fork_or_cold(warm: bool, hide: tuple[str, ...], runtime: Runtime, folder: P
             worker = process_zygote(runtime=runtime, hide=hide).start(folder, limits)
         except OSError:
             worker = start_cold(folder, limits, runtime=runtime, hide=hide)
+            worker.flags.add("cold-start")  # the report says warm workers were not available
     else:
         worker = start_cold(folder, limits, runtime=runtime, hide=hide)
-    worker.cage = make_cage(limits.memory_mb, MAX_PIDS)
+    worker.cage = make_cage(limits.memory_mb, MAX_PIDS, cpus=WORKER_CPUS)
     worker.cage.add(worker.pid)
     return worker
 
@@ -190,10 +193,11 @@ def _problem(problem: dict[str, Any], extracted: Extracted) -> dict[str, Any]:
 
 
 def _sandbox() -> dict[str, str]:
-    cage = make_cage(64, 8)
-    mode = cage.mode
+    """The protections in force, as the report states them (`uid`, `dev`, `proc`, `cpu` per issue 14)."""
+    cage = make_cage(64, 8, cpus=WORKER_CPUS)
+    mode, cpu = cage.mode, cage.cpu
     cage.close()
-    return {**current_isolation().to_dict(), "limits": mode}
+    return {**current_isolation().to_dict(), "limits": mode, "cpu": cpu}
 
 
 def _safe_sha(path: Path) -> str:

@@ -169,10 +169,19 @@ class Worker:
                 pass
 
 
-def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
-    """Read at most `cap` bytes; never through a symlink the worker may have planted."""
+def _open_in_folder(path: Path, flags: int) -> int:
+    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return os.open(path.name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
+    """Read at most `cap` bytes; never through a symlink the worker may have planted, never from a FIFO."""
+    try:
+        fd = _open_in_folder(path, os.O_RDONLY)
     except OSError:
         return "", False
     with os.fdopen(fd, "rb") as handle:
@@ -183,36 +192,68 @@ def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
 
 
 def make_folder() -> Path:
-    """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME."""
-    from grader.isolation import sandbox_base
+    """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME.
+
+    The folder and the capture files are the judge's (read-only to the worker); when the grader
+    runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
+    from grader.isolation import sandbox_base, switches_uid
+    from grader.privileges import submission_uid
 
     folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
     for name in ("stdout.txt", "stderr.txt"):
         (folder / name).touch(mode=0o600)
-    folder.chmod(0o555)  # the worker writes only in home/; it cannot swap the capture files
+    if switches_uid():
+        uid = submission_uid()
+        for part in (folder / "home", folder / "home" / "tmp"):
+            os.chown(part, uid, uid)
+    # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
+    # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
+    folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
     return folder
+
+
+def open_captures(folder: Path) -> tuple[int, int]:
+    """The judge's descriptors on the capture files made by `make_folder` (stdout, stderr)."""
+    out = _open_capture(folder, "stdout.txt")
+    try:
+        return out, _open_capture(folder, "stderr.txt")
+    except OSError:
+        os.close(out)
+        raise
+
+
+def _open_capture(folder: Path, name: str) -> int:
+    """Never through a symlink, never a FIFO or device: a plain file, or OSError."""
+    fd = _open_in_folder(folder / name, os.O_WRONLY | os.O_APPEND)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{name} in the sandbox folder is not a plain file")
+    os.set_blocking(fd, True)
+    return fd
 
 
 def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime(),
                hide: tuple[str, ...] = ()) -> Worker:
     """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
-    from grader.isolation import namespaces_available, wrap_command
+    from grader.isolation import PREVIOUS, namespaces_available, sandbox_base, wrap_command
 
     work = folder / "home"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     env = worker_env(work, runtime)
-    with (folder / "stdout.txt").open("ab") as out, (folder / "stderr.txt").open("ab") as err:
-        command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
-                   "1" if namespaces_available() else "0"]
+    out, err = open_captures(folder)
+    command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
+               "1" if namespaces_available() else "0", str(sandbox_base()), "1" if PREVIOUS else "0"]
+    try:
         popen = subprocess.Popen(
             wrap_command(command, hide=[Path(h) for h in hide]),
             pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=out, stderr=err, start_new_session=True,
         )
-    os.close(req_r)
-    os.close(resp_w)
+    finally:
+        for fd in (out, err, req_r, resp_w):
+            os.close(fd)
     return Worker(pid=popen.pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, popen=popen)
 
 
@@ -221,10 +262,11 @@ _BOOT = (
     "import sys; sys.path.insert(0, %r)\n"
     "from grader.sandbox import apply_limits, WorkerLimits\n"
     "import json; apply_limits(WorkerLimits(**json.loads(sys.argv[3])))\n"
-    "from grader.isolation import guard_sockets\n"
-    "from grader.privileges import drop_privileges\n"
+    "from pathlib import Path\n"
+    "from grader.isolation import enter_worker_sandbox, guard_sockets\n"
     "guard_sockets() if sys.argv[4] == '0' else None\n"
-    "drop_privileges()\n"
+    "enter_worker_sandbox(Path.cwd().parent, Path(sys.argv[5]), namespaced=sys.argv[4] == '1',\n"
+    "                     previous=sys.argv[6] == '1')\n"
     "sys.path.pop(0)\n"
     "from grader.worker import serve\n"
     "serve(int(sys.argv[1]), int(sys.argv[2]))\n"

@@ -9,7 +9,10 @@ submission does is visible to the next.
 
 The judge talks to its zygote over a private socketpair (no path on disk a
 worker could find), and the zygote exits when its judge does. Each judge
-process has at most one zygote (`process_zygote`).
+process has at most one zygote (`process_zygote`), restarted when it has died.
+The zygote ignores every signal it can (a worker's SIGINT must not stop it) and
+is not dumpable (no worker may ptrace it); every wait on it is bounded, and a
+submission whose worker had to be started cold is flagged `cold-start`.
 """
 from __future__ import annotations
 
@@ -23,9 +26,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import PACKAGE_PARENT, Runtime, Worker, WorkerLimits, worker_env
+from grader.sandbox import PACKAGE_PARENT, Runtime, Worker, WorkerLimits, open_captures, worker_env
 
 _PROCESS_ZYGOTES: dict[tuple[Runtime, tuple[str, ...]], Zygote] = {}  # one per judge process and kind
+READY_S = 120.0  # TensorFlow's import, on a loaded machine
+FORK_S = 10.0  # one fork and its reply
+PR_SET_DUMPABLE = 4
+# Signals the zygote ignores (SIGKILL and SIGSTOP cannot be; a dead or stopped zygote is replaced).
+IGNORED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTSTP", "SIGTTIN",
+           "SIGTTOU", "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGWINCH", "SIGURG", "SIGIO")
 
 
 def thread_count() -> int:
@@ -51,6 +60,7 @@ def zygote_main(channel_fd: int) -> None:
         channel.sendall(json.dumps({"ready": False, "reason": f"{threads} threads after import"}).encode())
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
+    _shield()
     channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
         try:
@@ -60,6 +70,25 @@ def zygote_main(channel_fd: int) -> None:
         if not data:
             os._exit(0)  # the judge is gone
         _fork_one(channel, json.loads(data), fds)
+
+
+def _shield() -> None:
+    """The zygote ignores what signals it can, and no worker may ptrace it."""
+    import ctypes
+    import signal
+
+    for name in IGNORED:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _unshield() -> None:
+    """In a forked worker: the default signal dispositions (Ctrl-C is KeyboardInterrupt again)."""
+    import signal
+
+    for name in IGNORED:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
@@ -76,14 +105,14 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: new session, own files, own env, limits, no privileges; then serve."""
     import signal
 
-    from grader.isolation import guard_sockets, own_folder_only
-    from grader.privileges import drop_privileges
+    from grader.isolation import enter_worker_sandbox, guard_sockets
     from grader.sandbox import apply_limits
     from grader.worker import serve
 
     try:
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _unshield()
         req_fd, resp_fd, out_fd, err_fd = fds
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -93,12 +122,10 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         apply_limits(WorkerLimits(**request["limits"]))
-        if request.get("network_isolated"):
-            own_folder_only(Path(request["cwd"]).parent)
-            os.chdir(request["cwd"])  # through the new mounts
-        else:
+        if not request["network_isolated"]:
             guard_sockets()
-        drop_privileges()
+        enter_worker_sandbox(Path(request["cwd"]).parent, Path(request["base"]),
+                             namespaced=request["network_isolated"], previous=request["previous"])
         serve(req_fd, resp_fd)
     finally:
         os._exit(0)
@@ -108,7 +135,7 @@ class Zygote:
     """The judge's handle on a running zygote; `start()` forks a worker from it."""
 
     def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> None:
-        from grader.isolation import current_isolation, sandbox_base, wrap_command
+        from grader.isolation import PREVIOUS, current_isolation, sandbox_base, wrap_command
 
         self.runtime = runtime
         self.isolation = current_isolation()
@@ -122,6 +149,8 @@ class Zygote:
             cwd=sandbox_base(), start_new_session=True,
         )
         theirs.close()
+        self._previous = PREVIOUS
+        self._base = str(sandbox_base())
         self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
         self._zygote_pid: int | None = None
 
@@ -130,9 +159,12 @@ class Zygote:
         """Wait for the zygote's imports; True when it is serving forks."""
         if self._status is None:
             try:
+                self._channel.settimeout(READY_S)
                 self._status = json.loads(self._channel.recv(4096) or b"{}")
             except (OSError, ValueError):
                 self._status = {}
+            if not self._status.get("ready") and "reason" not in self._status:
+                self.stop()  # silent or stuck: the next submission starts a fresh one
         return bool(self._status.get("ready"))
 
     @property
@@ -144,35 +176,55 @@ class Zygote:
         if not self.ready:
             raise OSError(f"no warm workers: {self.reason}")
         work = folder / "home"
+        out, err = open_captures(folder)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-        out = os.open(folder / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        err = os.open(folder / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         request = {"cwd": str(work), "env": worker_env(work, self.runtime), "limits": asdict(limits),
-                   "network_isolated": self.isolation.network == "namespace"}
+                   "network_isolated": self.isolation.network == "namespace", "base": self._base,
+                   "previous": self._previous}
         try:
+            self._channel.settimeout(FORK_S)
             socket.send_fds(self._channel, [json.dumps(request).encode()], [req_r, resp_w, out, err])
             reply = json.loads(self._channel.recv(4096) or b"{}")
+        except (OSError, ValueError):
+            reply = {}
         finally:
             for fd in (req_r, resp_w, out, err):
                 os.close(fd)
         if "pid" not in reply:
+            self.stop()  # stuck, stopped or dead: the next submission gets a fresh one
+            for fd in (req_w, resp_r):
+                os.close(fd)
             raise OSError("the zygote did not fork a worker")
         pid = self._global_pid(int(reply["pid"]))
         return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
+
+    @property
+    def pid(self) -> int | None:
+        """The zygote's own process, as the judge sees it (None when it cannot be found)."""
+        if self.isolation.network != "namespace":
+            return self._process.pid
+        if self._zygote_pid is None:
+            self._zygote_pid = _child_with_ns_pid(self._process.pid, 1)
+        return self._zygote_pid
 
     def _global_pid(self, ns_pid: int) -> int:
         """The zygote runs in its own PID namespace: map its child's pid to ours."""
         if self.isolation.network != "namespace":
             return ns_pid
-        if self._zygote_pid is None:
-            self._zygote_pid = _child_with_ns_pid(self._process.pid, 1)
-        if self._zygote_pid is None:
+        if self.pid is None:
             raise OSError("cannot find the zygote's process")
-        pid = _child_with_ns_pid(self._zygote_pid, ns_pid)
+        pid = _child_with_ns_pid(self.pid, ns_pid)
         if pid is None:
             raise OSError("cannot find the forked worker's process")
         return pid
+
+    @property
+    def alive(self) -> bool:
+        """False once the zygote (or the namespace holding it) has ended or was stopped."""
+        if self._status is not None and "reason" in self._status:
+            return True  # it refused to serve (not fork-safe here): a restart would refuse again
+        return self._channel.fileno() >= 0 and self._process.poll() is None
 
     def stop(self) -> None:
         self._channel.close()  # the zygote exits on EOF
@@ -180,6 +232,7 @@ class Zygote:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
+            self._process.wait()
 
     def __enter__(self) -> Zygote:
         return self
@@ -191,6 +244,8 @@ class Zygote:
 def process_zygote(*, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> Zygote:
     """This process's zygote for `runtime` and `hide` (started on first use, stopped at exit)."""
     key = (runtime, hide)
+    if key in _PROCESS_ZYGOTES and not _PROCESS_ZYGOTES[key].alive:
+        _PROCESS_ZYGOTES.pop(key).stop()  # died (killed, or stuck and stopped): start a fresh one
     if key not in _PROCESS_ZYGOTES:
         _PROCESS_ZYGOTES[key] = Zygote(runtime=runtime, hide=hide)
         atexit.register(_PROCESS_ZYGOTES[key].stop)

@@ -139,3 +139,27 @@ def test_the_limits_mode_reflects_this_machine():
     assert make_cage(64, 8).mode in ("cgroup", "process-group")
     if os.geteuid() == 0 and Path("/sys/fs/cgroup/pids").is_dir() and os.access("/sys/fs/cgroup/pids", os.W_OK):
         assert cgroups_writable()
+
+
+def test_a_cpu_quota_is_written_where_the_cpu_controller_is_writable():
+    capped, uncapped = make_cage(64, 8, cpus=0.5), make_cage(64, 8)
+    try:
+        assert uncapped.cpu == "none" and "cpu" not in getattr(uncapped, "dirs", {})
+        if capped.cpu == "none":
+            assert capped.mode == "process-group" or not (cage_module.CGROUP_ROOT / "cpu").is_dir()
+            return
+        assert capped.cpu == "0.5 CPU quota"
+        folder = capped.dirs["cpu"]
+        if (folder / "cpu.max").exists():
+            assert (folder / "cpu.max").read_text().split() == ["50000", "100000"]
+        else:
+            assert (folder / "cpu.cfs_quota_us").read_text().strip() == "50000"
+            assert (folder / "cpu.cfs_period_us").read_text().strip() == "100000"
+        proc = _caged(capped, "print(open('/proc/self/cgroup').read(), flush=True)")
+        assert proc.stdout is not None
+        assert folder.name in proc.stdout.read()  # the worker is in the cpu cgroup too
+        proc.wait(timeout=30)
+    finally:
+        capped.close()
+        uncapped.close()
+    assert not any(p.exists() for p in capped.dirs.values())

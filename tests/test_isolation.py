@@ -48,7 +48,10 @@ def test_wrap_command_runs_with_no_network_and_a_readonly_course(tmp_path):
         assert wrapped == command
         assert current_isolation().network == "python-guard"
         return
-    assert current_isolation().to_dict() == {"network": "namespace", "filesystem": "namespace"}
+    stated = current_isolation().to_dict()
+    assert {k: stated[k] for k in ("network", "filesystem", "dev", "proc")} == {
+        "network": "namespace", "filesystem": "namespace", "dev": "minimal", "proc": "masked"}
+    assert stated["uid"].startswith("unprivileged")
     done = subprocess.run(wrapped, capture_output=True, text=True, timeout=60)
     try:
         assert done.returncode == 0, done.stderr
@@ -108,3 +111,14 @@ def test_grading_still_works_where_namespaces_are_unavailable(tmp_path):
     report = json.loads(line[len("REPORT "):])
     assert report["score"] == 2.5
     assert report["sandbox"]["network"] == "python-guard" and report["sandbox"]["filesystem"] == "none"
+    assert report["sandbox"]["dev"] == report["sandbox"]["proc"] == "host"  # honest: nothing masked here
+    expected = "the grader's uid" if os.geteuid() else "unprivileged" if _others_can_enter_python() else "root"
+    assert report["sandbox"]["uid"].startswith(expected), report["sandbox"]
+
+
+def _others_can_enter_python() -> bool:
+    """Can a uid of its own reach Python, the venv and the checkout without namespaces to bind them?"""
+    import stat
+
+    places = (Path(sys.base_prefix), Path(sys.prefix), ROOT)
+    return all(os.stat(folder).st_mode & stat.S_IXOTH for place in places for folder in place.resolve().parents)

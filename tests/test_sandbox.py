@@ -6,6 +6,9 @@ from pathlib import Path
 
 from grader.sandbox import WorkerLimits, make_folder, start_cold, worker_env
 
+# a probes file workers can see (tests/ is not bound into their root)
+PROBES = str(Path(__file__).resolve().parent.parent / "assignments" / "concat" / "probes.py")
+
 
 def test_worker_env_is_scrubbed(monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_TOKEN", "secret")
@@ -22,7 +25,7 @@ def test_cold_worker_runs_with_limits_and_is_killed(tmp_path):
     code = ("import resource, os\nfsize = resource.getrlimit(resource.RLIMIT_FSIZE)[0]\ncwd = os.getcwd()\n"
             "try:\n    open('big', 'wb').write(b'x' * 3_000_000)\n    wrote = True\nexcept OSError:\n"
             "    wrote = False\n")
-    reply = worker.request({"op": "load", "code": code, "probes": str(Path(__file__)), "names": [], "seed": 0}, 120)
+    reply = worker.request({"op": "load", "code": code, "probes": PROBES, "names": [], "seed": 0}, 120)
     assert reply["ok"]
     assert Path(folder / "home" / "big").stat().st_size <= 1024 * 1024
     worker.kill()

@@ -1,8 +1,13 @@
 """The worker loads leniently, like a notebook, and describes errors in the student's terms."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from grader.sandbox import WorkerLimits, make_folder
 from grader.worker import describe_exception
+
+# a probes file workers can see (tests/ is not bound into their root)
+PROBES = str(Path(__file__).resolve().parent.parent / "assignments" / "concat" / "probes.py")
 
 
 def test_describe_exception_keeps_only_student_lines():
@@ -19,7 +24,7 @@ def test_describe_exception_keeps_only_student_lines():
 def test_failing_statements_are_recorded_and_skipped(zygote, tmp_path):
     worker = zygote.start(make_folder(), WorkerLimits())
     code = "import not_a_real_module\nx = 1\ny = 1 / 0\ndef f():\n    return x\n"
-    reply = worker.request({"op": "load", "code": code, "probes": __file__, "names": ["f", "y"], "seed": 0}, 60)
+    reply = worker.request({"op": "load", "code": code, "probes": PROBES, "names": ["f", "y"], "seed": 0}, 60)
     worker.close()
     value = reply["value"]
     assert value["defined"] == ["f"] and value["missing"] == ["y"]

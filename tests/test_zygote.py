@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from grader.grading import grade_submission
 from grader.sandbox import WorkerLimits, make_folder
 from grader.zygote import thread_count
 
+# a probes file workers can see (tests/ is not bound into their root)
+PROBES = str(Path(__file__).resolve().parent.parent / "assignments" / "concat" / "probes.py")
+
 POLLUTER = '''
 import builtins, os, tensorflow as tf, numpy as np
+
 builtins.POLLUTED = True
 tf.concat = lambda values, axis=0: values[0]
 np.concatenate = None
@@ -25,7 +30,7 @@ class ConcatBlock(tf.keras.Model):
 
 def load(zygote, code, names=("ConcatBlock",)):
     worker = zygote.start(make_folder(), WorkerLimits())
-    reply = worker.request({"op": "load", "code": code, "probes": __file__, "names": list(names), "seed": 1}, 60)
+    reply = worker.request({"op": "load", "code": code, "probes": PROBES, "names": list(names), "seed": 1}, 60)
     return worker, reply
 
 
