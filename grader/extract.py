@@ -10,14 +10,14 @@ error messages can point at the student's own lines and cells.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from grader.errors import SubmissionError
 from grader.ingest import Source
 from grader.notebook import Cells, looks_like_notebook, normalize_newlines, notebook_code, split_lines
-from grader.selection import CONTAINERS, DEFINITIONS, IMPORTS, Selection, bodies, bound_names, select, \
-    top_level_definitions
+from grader.selection import CONTAINERS, DEFINITIONS, IMPORTS, Selection, bodies, select, top_level_definitions
 
 MAX_LISTED = 50  # entries of `dropped` and `kept` in a report; the rest are counted
 QUOTE = 100
@@ -88,11 +88,8 @@ class Extracted:
     def locate(self, line: int) -> tuple[int | None, int]:
         if not self.cells:
             return None, line
-        start, cell = self.cells[0]
-        for first, number in self.cells:
-            if first > line:
-                break
-            start, cell = first, number
+        index = max(0, bisect.bisect_right(self.cells, line, key=lambda c: c[0]) - 1)
+        start, cell = self.cells[index]
         return cell, line - start + 1
 
     def needed_by(self, line: int) -> str | None:
@@ -139,7 +136,8 @@ def extract(source: Source, roots: Collection[str] | None = None) -> Extracted:
         dropped=tuple(dropped[:MAX_LISTED]), dropped_total=len(dropped),
         kept=tuple(kept[:MAX_LISTED]), kept_total=len(kept), spans=tuple(edit.spans),
         unrun=tuple(edit.unrun(selection)),
-        modules=_modules(cells, files, selection.needed - selection.bound, notes),
+        modules=_modules(cells, files, _wanted_from_modules(tree, selection), notes) if cells.modules or cells.runs
+        else (),
     )
 
 
@@ -151,6 +149,18 @@ def _relocate(dropped: Dropped, located: Extracted) -> Dropped:
 def _relocate_kept(kept: Kept, located: Extracted) -> Kept:
     cell, line = located.locate(kept.line)
     return Kept(line=line, code=kept.code, needed_by=kept.needed_by, cell=cell)
+
+
+def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
+    """Names the main code may take from the submission's own modules: imported by name, through
+    `import *` (what it needs and binds nowhere else) or read as `module.name`."""
+    wanted = set(selection.needed - selection.bound)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            wanted.update(a.name for a in node.names)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            wanted.add(node.attr)
+    return wanted
 
 
 def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str]) -> tuple[Module, ...]:
@@ -239,7 +249,7 @@ class _Editor:
         """Names that only dropped statements bind, each with the first such statement."""
         out: dict[str, tuple[str, int, str]] = {}
         for stmt in self._dropped_nodes:
-            for name in sorted(bound_names(stmt) - selection.bound):
+            for name in sorted(selection.bound_names(stmt) - selection.bound):
                 if name not in out and len(out) < 10 * MAX_LISTED:
                     out[name] = (name, stmt.lineno, self._quote(stmt))
         return list(out.values())

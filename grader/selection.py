@@ -38,6 +38,9 @@ class Unit:
     binds: set[str] = field(default_factory=set)
     changes: set[str] = field(default_factory=set)
     header_reads: set[str] = field(default_factory=set)
+    loads: set[str] = field(default_factory=set)  # names read in the statement's own scope
+    called: set[str] = field(default_factory=set)  # plain names it calls: `setup()`
+    scoped: bool = False  # it holds a lambda, comprehension or body: reads need beniget's scopes
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class Selection:
     needed_by: dict[int, str]
     needed: frozenset[str]
     bound: frozenset[str]
+    binds: dict[int, frozenset[str]]  # per statement, its nested blocks included
+
+    def bound_names(self, node: ast.stmt) -> frozenset[str]:
+        return self.binds.get(id(node), frozenset())
 
     def keeps(self, node: ast.stmt) -> bool:
         return id(node) in self.kept
@@ -97,12 +104,18 @@ def select(tree: ast.Module, roots: Collection[str]) -> Selection:
     bound = set().union(*(units[n].binds for n in kept)) if kept else set()
     return Selection(kept=frozenset(id(units[n].node) for n in kept),
                      needed_by={id(units[n].node): root for n, root in kept.items() if root},
-                     needed=frozenset(needed), bound=frozenset(bound))
+                     needed=frozenset(needed), bound=frozenset(bound), binds=_nested_binds(units))
 
 
-def bound_names(stmt: ast.stmt) -> set[str]:
-    """Every name a statement binds at module level, in its nested blocks too."""
-    return set().union(*(u.binds for u in _units([stmt])))
+def _nested_binds(units: list[Unit]) -> dict[int, frozenset[str]]:
+    out: dict[int, set[str]] = {}
+    for unit in reversed(units):  # children come after their parent: fold them upwards
+        mine = out.get(id(unit.node))
+        mine = unit.binds if mine is None else mine | unit.binds
+        out[id(unit.node)] = mine
+        if unit.parent is not None:
+            out.setdefault(id(units[unit.parent].node), set()).update(mine)
+    return out  # type: ignore[return-value]
 
 
 def top_level_definitions(tree: ast.Module) -> list[str]:
@@ -120,8 +133,12 @@ def _units(body: list[ast.stmt], parent: int | None = None, out: list[Unit] | No
             unit.binds, unit.header_reads = _header(stmt)
             for inner in bodies(stmt):
                 _units(inner, number, out)
+        elif isinstance(stmt, DEFINITIONS):
+            unit.binds, unit.scoped = {stmt.name}, True
+        elif isinstance(stmt, IMPORTS):
+            unit.binds = {(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"}
         else:
-            unit.binds = _binds(stmt)
+            _scan(stmt, unit)
     return out
 
 
@@ -145,33 +162,49 @@ def _header(node: ast.stmt) -> tuple[set[str], set[str]]:
     return binds, reads
 
 
-def _binds(stmt: ast.stmt) -> set[str]:
-    if isinstance(stmt, DEFINITIONS):
-        return {stmt.name}
-    if isinstance(stmt, IMPORTS):
-        return {(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"}
-    names = {n.id for n in _walk_scope(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    names |= {n.target.id for n in _walk_scope(stmt) if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)}
-    return names
+def _scan(stmt: ast.stmt, unit: Unit) -> None:
+    """One walk over a simple statement: what it binds, changes in place, reads and calls."""
+    if _plain_call(stmt):  # `name(x, 1)`: the common line of a flood of top-level work, no walk needed
+        unit.called.add(stmt.value.func.id)  # type: ignore[attr-defined]
+        unit.loads.update(a.id for a in stmt.value.args if isinstance(a, ast.Name))  # type: ignore[attr-defined]
+        unit.loads.add(stmt.value.func.id)  # type: ignore[attr-defined]
+        return
+    for sub in _walk_scope(stmt):
+        kind = type(sub)
+        if kind is ast.Name:
+            (unit.loads if isinstance(sub.ctx, ast.Load) else unit.binds).add(sub.id)  # type: ignore[attr-defined]
+        elif kind is ast.NamedExpr and isinstance(sub.target, ast.Name):  # type: ignore[attr-defined]
+            unit.binds.add(sub.target.id)  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign and isinstance(sub.target, ast.Name):  # type: ignore[attr-defined]
+            unit.loads.add(sub.target.id)  # type: ignore[attr-defined]
+        elif kind in (ast.Attribute, ast.Subscript) and isinstance(sub.ctx, (ast.Store, ast.Del)):  # type: ignore[attr-defined]
+            unit.changes.add(_root_name(sub))  # type: ignore[arg-type]
+        elif kind is ast.Call:
+            func = sub.func  # type: ignore[attr-defined]
+            if isinstance(func, (ast.Attribute, ast.Subscript)):
+                unit.changes.add(_root_name(func))
+            elif isinstance(func, ast.Name):
+                unit.called.add(func.id)
+        elif kind in SCOPES:
+            unit.scoped = True
+
+
+def _plain_call(stmt: ast.stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return (type(stmt) is ast.Expr and type(value) is ast.Call and type(value.func) is ast.Name
+            and not value.keywords and all(type(a) in (ast.Name, ast.Constant) for a in value.args))
 
 
 def _mark_changes(units: list[Unit]) -> None:
-    """Add what each simple statement changes in place: `X.append(...)`, `X[k] = v`, `setup()` with `global X`."""
+    """Finish what each statement changes: not modules (`tf.x(...)`), plus globals a called function declares."""
     modules = set().union(*(u.binds for u in units if isinstance(u.node, IMPORTS))) if units else set()
     variables = set().union(*(u.binds for u in units if not isinstance(u.node, IMPORTS))) if units else set()
     modules -= variables
     globals_of = {u.node.name: _declared_globals(u.node) for u in units
                   if isinstance(u.node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for unit in units:
-        if isinstance(unit.node, CONTAINERS + DEFINITIONS + IMPORTS):
-            continue
-        for sub in _walk_scope(unit.node):
-            if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-                unit.changes.add(_root_name(sub))
-            elif isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Subscript)):
-                unit.changes.add(_root_name(sub.func))
-            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
-                unit.changes |= globals_of.get(sub.func.id, set())
+        for name in unit.called & globals_of.keys():
+            unit.changes |= globals_of[name]
         unit.changes -= modules | {""}
 
 
@@ -186,16 +219,20 @@ def _declared_globals(node: ast.AST) -> set[str]:
 
 
 def _walk_scope(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes evaluated in the statement's own (module) scope: not inside lambdas, comprehensions or bodies."""
+    """Nodes evaluated in the statement's own (module) scope; a nested scope yields itself and its head only."""
     todo = [node]
     while todo:
         current = todo.pop()
         yield current
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, SCOPES):
-                todo.extend(_scope_head(child))
-            else:
-                todo.append(child)
+        if isinstance(current, SCOPES) and current is not node:
+            todo.extend(_scope_head(current))
+            continue
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, ast.AST))
 
 
 def _scope_head(node: ast.AST) -> list[ast.AST]:
@@ -222,7 +259,9 @@ class _Reader:
             return unit.header_reads
         if isinstance(node, IMPORTS):
             return set()
-        if any(isinstance(sub, SCOPES) for sub in ast.walk(node)) and self.analyses < MAX_SCOPED_ANALYSES:
+        if not unit.scoped:
+            return unit.loads
+        if self.analyses < MAX_SCOPED_ANALYSES:
             self.analyses += 1
             scoped = _scoped_reads(node)
             if scoped is not None:
