@@ -92,7 +92,7 @@ def select(tree: ast.Module, roots: Collection[str]) -> Selection:
             number = unit.parent  # type: ignore[assignment]
 
     for number, unit in enumerate(units):
-        if isinstance(unit.node, IMPORTS):
+        if isinstance(unit.node, IMPORTS) or (unit.parent is None and _inert(unit.node)):
             keep(number, "")
     for root in roots:
         needed.add(root)
@@ -189,6 +189,12 @@ def _scan(stmt: ast.stmt, unit: Unit) -> None:
             unit.scoped = True
 
 
+def _inert(stmt: ast.stmt) -> bool:
+    """A docstring or `pass` at top level: no work, kept as written and not reported."""
+    return isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                                          and isinstance(stmt.value.value, str))
+
+
 def _plain_call(stmt: ast.stmt) -> bool:
     value = getattr(stmt, "value", None)
     return (type(stmt) is ast.Expr and type(value) is ast.Call and type(value.func) is ast.Name
@@ -209,8 +215,9 @@ def _mark_changes(units: list[Unit]) -> None:
 
 
 def _root_name(node: ast.expr) -> str:
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
-        node = node.func if isinstance(node, ast.Call) else node.value
+    """`X` of `X.a[0].b`; nothing for `f(...).b`, which changes a new object, not a global."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
     return node.id if isinstance(node, ast.Name) else ""
 
 

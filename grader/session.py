@@ -208,6 +208,7 @@ class Submission:
         import difflib
 
         names = self.load_info.names if self.load_info else list(self.extracted.defined)
+        names = list(names) + [bound for bound, _, _ in self.extracted.unrun]  # a misspelt definition is not run
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         hint = f" (found {close[0]!r}; names are case-sensitive and must match exactly)" if close else ""
         return f"Your code does not define {name}{hint}."

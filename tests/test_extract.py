@@ -67,7 +67,7 @@ if __name__ == "__main__":
 def test_definitions_the_roots_need_are_kept_and_everything_else_dropped() -> None:
     result = python(SCRIPT, roots=["ConcatBlock"])
     assert result.code.splitlines() == [
-        "",
+        '"""Module docstring."""',
         "import numpy as np",
         "from tensorflow import keras",
         "AXIS = -1; pass",
@@ -81,7 +81,7 @@ def test_definitions_the_roots_need_are_kept_and_everything_else_dropped() -> No
         "", "", "", "", "",
     ]
     assert [(d.line, d.code) for d in result.dropped] == [
-        (1, '"""Module docstring."""'), (4, "AXIS = -1; model.fit(X, y)"), (5, "for i in range(3):"),
+        (4, "AXIS = -1; model.fit(X, y)"), (5, "for i in range(3):"),
         (7, 'print("hi")'), (8, "UNITS = 4"), (15, "model = keras.Sequential([ConcatBlock()])"),
         (16, "model.fit(X,"), (18, 'if __name__ == "__main__":')]
     assert result.kept == (Kept(4, "AXIS = -1; model.fit(X, y)", "ConcatBlock"),)
@@ -545,7 +545,7 @@ def test_run_of_a_missing_file_names_the_file_and_the_line() -> None:
 
 def test_capture_cell_keeps_its_body() -> None:
     result = notebook("%%capture\nimport numpy as np\ndef f():\n    return np\n!pip install x", roots=["f"])
-    assert lines_by_where(result) == {"cell 1, line 2": "import numpy as np", "cell 1, line 3": "def f():",
+    assert lines_by_where(result) == {"cell 1, line 1": "pass", "cell 1, line 2": "import numpy as np", "cell 1, line 3": "def f():",
                                       "cell 1, line 4": "    return np"}
 
 
@@ -570,3 +570,9 @@ def test_a_notebook_with_tens_of_thousands_of_cells_extracts_in_seconds() -> Non
     assert lines_by_where(result) == {"cell 8, line 1": "x7 = 7", "cell 20001, line 1": "def f():",
                                       "cell 20001, line 2": "    return x7"}
     assert len(result.kept) == 1 and result.dropped_total == 2 * 20_000 - 1
+
+
+def test_a_method_called_on_a_new_instance_does_not_change_the_class() -> None:
+    result = python("class Block:\n    pass\nBlock().summary()\nBlock.registry = []\n", roots=["Block"])
+    assert [d.code for d in result.dropped] == ["Block().summary()"]
+    assert [k.code for k in result.kept] == ["Block.registry = []"]
