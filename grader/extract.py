@@ -278,9 +278,7 @@ def _blank(lines: list[str], stmts: list[ast.stmt], as_pass: bool) -> None:
     tail = _cut(lines[end], last.end_col_offset or 0)[1]
     for index in range(start, end + 1):
         lines[index] = "\n"
-    if as_pass or head.strip():
+    if start != end and tail.strip():  # `fit(X,\n  y); b = 2`: a no-op over the same lines keeps `b = 2` in place
+        lines[start], lines[end] = head + "(None\n", ")" + tail
+    elif as_pass or head.strip() or tail.strip():
         lines[start] = head + "pass" + (tail if start == end else "\n")
-        if start != end and tail.strip():
-            lines[end] = "pass" + tail
-    elif tail.strip():
-        lines[end] = "pass" + tail

@@ -219,10 +219,18 @@ def test_statement_after_dropped_call_on_same_line_is_kept() -> None:
 
 def test_multiline_drop_between_kept_statements_on_its_lines() -> None:
     result = python("a = 1; fit(X,\n   y); b = 2\nc = 3\ndef f():\n    return a, b, c\n", roots=["f"])
-    assert result.code == "a = 1; pass\npass; b = 2\nc = 3\ndef f():\n    return a, b, c\n"
+    assert result.code == "a = 1; (None\n); b = 2\nc = 3\ndef f():\n    return a, b, c\n"
     namespace: dict[str, object] = {}
     exec(compile(result.code, "kept", "exec"), namespace)  # the kept text is valid Python
     assert namespace["f"]() == (1, 2, 3)  # type: ignore[operator]
+
+
+def test_multiline_drop_inside_a_block_keeps_the_next_statement_indented() -> None:
+    result = python("if True:\n    fit(X,\n        y); b = 2\n    print(b)\ndef f():\n    return b\n", roots=["f"])
+    assert result.code.split("\n")[:4] == ["if True:", "    (None", "); b = 2", ""]
+    namespace: dict[str, object] = {}
+    exec(compile(result.code, "kept", "exec"), namespace)
+    assert namespace["b"] == 2
 
 
 def test_columns_are_bytes_so_non_ascii_text_before_a_drop_is_kept_whole() -> None:
