@@ -40,7 +40,7 @@ def _extraction_notes(report: dict[str, Any]) -> list[str]:
         notes.append(f"{where} ran because {kept['needed_by']} needs it: {kept['code']}")
     dropped = len(extraction.get("dropped", [])) + int(extraction.get("dropped_left_out", 0) or 0)
     if dropped:
-        notes.append(f"{dropped} statement(s) were not run: nothing graded needs them (training, prints, plots...).")
+        notes.append(f"{dropped} top-level statement(s) were not run (training, prints, plots...).")
     return notes
 
 

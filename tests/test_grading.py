@@ -162,3 +162,16 @@ def test_spec_lists_are_cached_on_disk_between_runs(tmp_path, monkeypatch, conca
     monkeypatch.setattr(grading, "_collect_now", lambda *a: pytest.fail("collected again"))
     assert grading.collect(concat_plan.specs, concat_plan.visibility) == first
     grading._collect_cached.cache_clear()
+
+
+def test_a_needed_statement_that_fails_at_load_names_the_graded_name(tmp_path, concat_plan, solution_code):
+    code = solution_code.replace("    def call(self, X):", "    def describe(self):\n        return NOTE\n\n"
+                                 "    def call(self, X):")
+    code = "NOTE = open('/no/such/notes.txt').read()\n" + code
+    result = grade(write(tmp_path, "concat.py", code), concat_plan)
+    assert (result.status, result.score) == ("graded", FULL)
+    assert result.extraction["problems"] == [{"where": "line 1", "needed_by": "ConcatBlock",
+                                              "error": "FileNotFoundError: [Errno 2] No such file or directory: "
+                                                       "'/no/such/notes.txt'"}]
+    assert result.extraction["kept"] == [{"line": 1, "code": "NOTE = open('/no/such/notes.txt').read()",
+                                          "needed_by": "ConcatBlock"}]

@@ -59,3 +59,21 @@ def test_clean_message_strips_keras_noise():
     raw = ("Exception encountered when calling ConcatBlock.call().\n\n\x1b[1m{{function_node __wrapped__X}} "
            "Incompatible shapes: [4,3] vs. [4,5]\x1b[0m\n\nArguments received by ConcatBlock.call(): X=...")
     assert clean_message(raw) == "Incompatible shapes: [4,3] vs. [4,5]"
+
+
+def test_name_error_on_a_name_only_skipped_code_sets_names_that_line():
+    text = "import os\nDATA = os.listdir('/data')\ndef f():\n    return len(globals()['DATA'])\n"
+    extracted = extract(Source(path="s.ipynb", kind="python", text=text, sha256=""), ["f"])
+    sub = Submission(extracted, load_assignment("concat"), seed=1)
+    try:
+        message = sub.describe_error({"type": "NameError", "message": "name 'DATA' is not defined", "lines": [4]})
+        other = sub.describe_error({"type": "NameError", "message": "name 'os' is not defined", "lines": [4]})
+        misspelt = sub.missing_message("DAT")
+    finally:
+        sub.close()
+    assert message == ("NameError at line 4: name 'DATA' is not defined (DATA is set only at line 2, "
+                       "`DATA = os.listdir('/data')`, which the grader did not run: only imports, definitions and "
+                       "what the graded names need run when your file is loaded; move what your code needs into a "
+                       "function or set it before it is used.)")
+    assert other == "NameError at line 4: name 'os' is not defined"
+    assert misspelt == "Your code does not define DAT (found 'DATA'; names are case-sensitive and must match exactly)."
