@@ -175,3 +175,14 @@ def test_a_needed_statement_that_fails_at_load_names_the_graded_name(tmp_path, c
                                                        "'/no/such/notes.txt'"}]
     assert result.extraction["kept"] == [{"line": 1, "code": "NOTE = open('/no/such/notes.txt').read()",
                                           "needed_by": "ConcatBlock"}]
+
+
+def test_a_flood_of_failing_lines_is_reported_small_and_graded(tmp_path, concat_plan, solution_code):
+    flood = "".join(f"import no_such_module_{i}\nundefined_call_{i}(1)\n" for i in range(3000))
+    result = grade(write(tmp_path, "concat.py", solution_code + flood), concat_plan)
+    assert (result.status, result.score) == ("graded", FULL)
+    extraction = result.extraction
+    assert len(extraction["problems"]) == 50 and extraction["problems_left_out"] == 2950
+    assert extraction["problems"][0]["error"] == "ModuleNotFoundError: No module named 'no_such_module_0'"
+    assert len(extraction["dropped"]) == 50 and extraction["dropped_left_out"] == 2950
+    assert len(json.dumps(result.to_dict())) < 100_000
