@@ -40,6 +40,7 @@ class Unit:
     header_reads: set[str] = field(default_factory=set)
     loads: set[str] = field(default_factory=set)  # names read in the statement's own scope
     called: set[str] = field(default_factory=set)  # plain names it calls: `setup()`
+    methods: set[str] = field(default_factory=set)  # names it calls a method on: `X.append(...)`
     scoped: bool = False  # it holds a lambda, comprehension or body: reads need beniget's scopes
 
 
@@ -182,7 +183,7 @@ def _scan(stmt: ast.stmt, unit: Unit) -> None:
         elif kind is ast.Call:
             func = sub.func  # type: ignore[attr-defined]
             if isinstance(func, (ast.Attribute, ast.Subscript)):
-                unit.changes.add(_root_name(func))
+                unit.methods.add(_root_name(func))
             elif isinstance(func, ast.Name):
                 unit.called.add(func.id)
         elif kind in SCOPES:
@@ -202,7 +203,8 @@ def _plain_call(stmt: ast.stmt) -> bool:
 
 
 def _mark_changes(units: list[Unit]) -> None:
-    """Finish what each statement changes: not modules (`tf.x(...)`), plus globals a called function declares."""
+    """Finish what each statement changes: methods called on variables (not on modules: `tf.x(...)` is
+    no change of `tf`, while `np.allclose = f` is), and the globals a function it calls declares."""
     modules = set().union(*(u.binds for u in units if isinstance(u.node, IMPORTS))) if units else set()
     variables = set().union(*(u.binds for u in units if not isinstance(u.node, IMPORTS))) if units else set()
     modules -= variables
@@ -211,7 +213,8 @@ def _mark_changes(units: list[Unit]) -> None:
     for unit in units:
         for name in unit.called & globals_of.keys():
             unit.changes |= globals_of[name]
-        unit.changes -= modules | {""}
+        unit.changes |= unit.methods - modules
+        unit.changes.discard("")
 
 
 def _root_name(node: ast.expr) -> str:

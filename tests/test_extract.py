@@ -584,3 +584,13 @@ def test_a_method_called_on_a_new_instance_does_not_change_the_class() -> None:
     result = python("class Block:\n    pass\nBlock().summary()\nBlock.registry = []\n", roots=["Block"])
     assert [d.code for d in result.dropped] == ["Block().summary()"]
     assert [k.code for k in result.kept] == ["Block.registry = []"]
+
+
+def test_assigning_into_a_module_changes_it_but_calling_its_functions_does_not() -> None:
+    source = ("import numpy as np\nimport tensorflow as tf\n"
+              "np.allclose = lambda *a: True\n"
+              "tf.keras.utils.plot_model(model)\n"
+              "def f():\n    return np.allclose(1, 2)\n")
+    result = python(source, roots=["f"])
+    assert [d.code for d in result.dropped] == ["tf.keras.utils.plot_model(model)"]
+    assert [k.code for k in result.kept] == ["np.allclose = lambda *a: True"]
