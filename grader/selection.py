@@ -14,6 +14,7 @@ dropped like any other statement.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import deque
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -290,9 +291,20 @@ def _own_binds(node: ast.stmt) -> set[str]:
 
 def _scoped_reads(node: ast.stmt) -> set[str] | None:
     """Names the statement reads that it does not bind itself, per beniget; None if beniget gives up."""
+    chains = _unbound_collector()()
+    try:
+        chains.visit(ast.Module(body=[node], type_ignores=[]))
+    except Exception:  # noqa: BLE001 - beniget asserts on some odd code; fall back to every name
+        return None
+    return chains.names | _builtins_used(node)
+
+
+@functools.cache
+def _unbound_collector() -> type:
+    """beniget's def-use chains, collecting the names a statement reads without binding them."""
     import beniget
 
-    class Unbound(beniget.DefUseChains):
+    class Unbound(beniget.DefUseChains):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.names: set[str] = set()
@@ -301,18 +313,13 @@ def _scoped_reads(node: ast.stmt) -> set[str] | None:
             self.names.add(name)
 
         def warn(self, msg: str, node: ast.AST) -> None:
-            pass
+            pass  # beniget prints its warnings; ours go nowhere
 
-    chains = Unbound()
-    try:
-        chains.visit(ast.Module(body=[node], type_ignores=[]))
-    except Exception:  # noqa: BLE001 - beniget asserts on some odd code; fall back to every name
-        return None
-    return chains.names | _shadowed_builtins(chains, node)
+    return Unbound
 
 
-def _shadowed_builtins(chains: object, node: ast.stmt) -> set[str]:
-    """Builtins the statement uses (`input`, `list`): a top-level rebinding of one must be seen."""
+def _builtins_used(node: ast.stmt) -> set[str]:
+    """Builtins the statement uses (`input`, `list`): beniget resolves them, but a top-level rebinding counts."""
     import builtins
 
     names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
