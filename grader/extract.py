@@ -129,11 +129,11 @@ def extract(source: Source, roots: Collection[str] | None = None) -> Extracted:
     edit = _Editor(cells.code, cells.shown, selection)
     edit.visit(tree.body, top=True)
     located = Extracted(code="", kind=kind, cells=starts)
-    dropped = [_relocate(d, located) for d in edit.dropped]
+    dropped = [_relocate(d, located) for d in edit.first_dropped(MAX_LISTED)]
     kept = [_relocate_kept(k, located) for k in edit.kept]
     return Extracted(
         code=edit.text(), kind=kind, notes=tuple(notes), cells=starts, defined=tuple(sorted(selection.bound)),
-        dropped=tuple(dropped[:MAX_LISTED]), dropped_total=len(dropped),
+        dropped=tuple(dropped), dropped_total=len(edit.dropped_nodes),
         kept=tuple(kept[:MAX_LISTED]), kept_total=len(kept), spans=tuple(edit.spans),
         unrun=tuple(edit.unrun(selection)),
         modules=_modules(cells, files, _wanted_from_modules(tree, selection), notes) if cells.modules or cells.runs
@@ -205,11 +205,10 @@ class _Editor:
         self.lines = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
         self.shown = shown
         self.selection = selection
-        self.dropped: list[Dropped] = []
         self.kept: list[Kept] = []
         self.spans: list[tuple[int, int, str]] = []
         self.edits: list[tuple[tuple[int, int], list[ast.stmt], bool]] = []
-        self._dropped_nodes: list[ast.stmt] = []
+        self.dropped_nodes: list[ast.stmt] = []
 
     def visit(self, body: list[ast.stmt], *, top: bool) -> None:
         for stmt in body:
@@ -230,8 +229,12 @@ class _Editor:
 
     def _drop(self, stmts: list[ast.stmt], *, as_pass: bool) -> None:
         self.edits.append((_start(stmts[0]), stmts, as_pass))
-        self._dropped_nodes.extend(stmts)
-        self.dropped.extend(Dropped(s.lineno, self._quote(s)) for s in stmts)
+        self.dropped_nodes.extend(stmts)
+
+    def first_dropped(self, count: int) -> list[Dropped]:
+        """The first `count` dropped statements by line, quoted (quoting all of a flood costs time)."""
+        first = sorted(self.dropped_nodes, key=lambda s: s.lineno)[:count]
+        return [Dropped(s.lineno, self._quote(s)) for s in first]
 
     def _quote(self, stmt: ast.stmt) -> str:
         index = stmt.lineno - 1
@@ -239,7 +242,6 @@ class _Editor:
         return line.strip()[:QUOTE]
 
     def text(self) -> str:
-        self.dropped.sort(key=lambda d: d.line)
         for _, stmts, as_pass in sorted(self.edits, key=lambda e: e[0], reverse=True):
             _blank(self.lines, stmts, as_pass)
         self.edits = []
@@ -248,7 +250,7 @@ class _Editor:
     def unrun(self, selection: Selection) -> list[tuple[str, int, str]]:
         """Names that only dropped statements bind, each with the first such statement."""
         out: dict[str, tuple[str, int, str]] = {}
-        for stmt in self._dropped_nodes:
+        for stmt in self.dropped_nodes:
             for name in sorted(selection.bound_names(stmt) - selection.bound):
                 if name not in out and len(out) < 10 * MAX_LISTED:
                     out[name] = (name, stmt.lineno, self._quote(stmt))
