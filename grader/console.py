@@ -67,10 +67,16 @@ def _extraction_notes(report: dict[str, Any]) -> list[str]:
     extraction = report.get("extraction") or {}
     notes = list(extraction.get("notes", []))
     for problem in extraction.get("problems", []):
-        notes.append(f"{problem['where']} failed when loaded: {problem['error']}")
-    dropped = extraction.get("dropped", [])
+        needed = f" (needed by {problem['needed_by']})" if problem.get("needed_by") else ""
+        notes.append(f"{problem['where']}{needed} failed when loaded: {problem['error']}")
+    if extraction.get("problems_left_out"):
+        notes.append(f"{extraction['problems_left_out']} more statement(s) failed when loaded.")
+    for kept in extraction.get("kept", []):
+        where = f"line {kept['line']}" if "cell" not in kept else f"cell {kept['cell']}, line {kept['line']}"
+        notes.append(f"{where} ran because {kept['needed_by']} needs it: {kept['code']}")
+    dropped = len(extraction.get("dropped", [])) + int(extraction.get("dropped_left_out", 0) or 0)
     if dropped:
-        notes.append(f"{len(dropped)} top-level statement(s) were not run (training, prints, plots...).")
+        notes.append(f"{dropped} top-level statement(s) were not run (training, prints, plots...).")
     return notes
 
 

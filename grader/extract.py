@@ -1,39 +1,31 @@
 """Stage 2: turn a submission's text into the Python module the worker will load.
 
-Notebooks: code cells in order, IPython magics and `!shell` lines rewritten by
-IPython's own transformer into `get_ipython()` calls, which are then dropped like
-any other top-level work. An AST pass keeps imports, function and class
-definitions and plain assignments, and blanks out top-level work (training,
-plots, downloads, prints, loops) *in place*, so every kept line keeps its line
-number and error messages can point at the student's own lines and cells.
+Notebooks become one text, cell after cell (`grader.notebook`). Of that text,
+only what the graded names need is kept (`grader.selection`): imports, the
+definitions of the graded names and every statement that binds or changes a
+name kept code reads. Everything else (training, plots, downloads, prints,
+demos) is blanked out *in place*, so every kept line keeps its line number and
+error messages can point at the student's own lines and cells.
 """
 from __future__ import annotations
 
 import ast
-import json
-import warnings
+import bisect
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from grader.errors import SubmissionError
 from grader.ingest import Source
+from grader.notebook import Cells, looks_like_notebook, normalize_newlines, notebook_code, split_lines
+from grader.selection import CONTAINERS, DEFINITIONS, IMPORTS, Selection, bodies, select, top_level_definitions
 
-# Calls that mean "doing work" rather than "defining things" at top level.
-WORK_CALLS = frozenset({
-    "fit", "fit_generator", "train_on_batch", "evaluate", "predict", "predict_on_batch",
-    "load_data", "get_file", "download", "urlretrieve", "urlopen", "get", "post",
-    "plot", "imshow", "show", "savefig", "figure", "subplots", "hist", "scatter",
-    "print", "display", "input", "sleep", "summary", "save", "save_weights",
-    "load_weights", "load_model", "system", "getoutput", "run_line_magic",
-    "run_cell_magic", "get_ipython", "exit", "quit", "_exit", "fork", "Popen", "run",
-    "call", "check_output", "mainloop", "eval", "exec", "compile", "open",
-})
-# Cell magics whose body is ordinary Python: keep the body, drop the magic line.
-PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun")
+MAX_LISTED = 50  # entries of `dropped` and `kept` in a report; the rest are counted
+QUOTE = 100
 
 
 @dataclass(frozen=True)
 class Dropped:
-    """A top-level statement that was not run, as the student wrote it."""
+    """A statement that was not run, as the student wrote it."""
 
     line: int
     code: str
@@ -47,6 +39,31 @@ class Dropped:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A top-level statement that runs although it is not an import or a definition, and why."""
+
+    line: int
+    code: str
+    needed_by: str
+    cell: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"line": self.line, "code": self.code, "needed_by": self.needed_by}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module the submission provides itself (`%%writefile NAME.py`, `%run FILE`)."""
+
+    name: str
+    code: str
+    origin: str
+
+
+@dataclass(frozen=True)
 class Extracted:
     """The module to load, plus what was dropped and how lines map back to cells."""
 
@@ -56,6 +73,12 @@ class Extracted:
     notes: tuple[str, ...] = ()
     defined: tuple[str, ...] = ()
     cells: tuple[tuple[int, int], ...] = field(default=())  # (first line, cell number)
+    kept: tuple[Kept, ...] = ()
+    modules: tuple[Module, ...] = ()
+    dropped_total: int = 0
+    kept_total: int = 0
+    spans: tuple[tuple[int, int, str], ...] = ()  # (first line, last line, graded name) of kept statements
+    unrun: tuple[tuple[str, int, str], ...] = ()  # (name, line, code) bound only by dropped statements
 
     def where(self, line: int) -> str:
         """Describe a line of `code` in the student's terms: 'line 4' or 'cell 3, line 2'."""
@@ -65,27 +88,56 @@ class Extracted:
     def locate(self, line: int) -> tuple[int | None, int]:
         if not self.cells:
             return None, line
-        start, cell = self.cells[0]
-        for first, number in self.cells:
-            if first > line:
-                break
-            start, cell = first, number
+        index = max(0, bisect.bisect_right(self.cells, line, key=lambda c: c[0]) - 1)
+        start, cell = self.cells[index]
         return cell, line - start + 1
 
+    def needed_by(self, line: int) -> str | None:
+        """The graded name that needed the kept top-level statement holding `line`, if any."""
+        for first, last, name in self.spans:
+            if first <= line <= last:
+                return name
+        return None
 
-def extract(source: Source) -> Extracted:
-    """Extract the runnable module from an ingested submission."""
-    if source.kind == "notebook":
-        code, cells, notes, shown = _notebook_code(source.text)
+    def unrun_binding(self, name: str) -> tuple[int, str] | None:
+        """Where a name is bound only by code that was not run: (line of `code`, the code)."""
+        for bound, line, code in self.unrun:
+            if bound == name:
+                return line, code
+        return None
+
+
+def extract(source: Source, roots: Collection[str] | None = None) -> Extracted:
+    """Extract the runnable module; `roots` are the graded names (None: every top-level function and class)."""
+    notes = list(source.notes)
+    kind = source.kind
+    files = dict(source.files)
+    if kind == "python" and looks_like_notebook(source.text):
+        kind = "notebook"
+        notes.append(f"{source.path.rsplit('/', 1)[-1]} holds a Jupyter notebook (JSON), so it was read as one; "
+                     "next time submit it as .ipynb or use File > Download > .py.")
+    if kind == "notebook":
+        cells = notebook_code(source.text, files)
     else:
-        code, cells, notes, shown = source.text, (), [], source.text.splitlines()
-    notes = list(source.notes) + notes
-    tree = _parse(code, cells)
-    kept, dropped = _filter(tree, code, shown)
-    located = Extracted(code=kept, kind=source.kind, cells=cells)
+        code = normalize_newlines(source.text)
+        cells = Cells(code=code, shown=split_lines(code))
+    notes += cells.notes
+    starts = tuple(cells.starts)
+    tree = _parse(cells.code, starts)
+    chosen = set(top_level_definitions(tree)) if roots is None else set(roots)
+    selection = select(tree, chosen)
+    edit = _Editor(cells.code, cells.shown, selection)
+    edit.visit(tree.body, top=True)
+    located = Extracted(code="", kind=kind, cells=starts)
+    dropped = [_relocate(d, located) for d in edit.first_dropped(MAX_LISTED)]
+    kept = [_relocate_kept(k, located) for k in edit.kept]
     return Extracted(
-        code=kept, kind=source.kind, notes=tuple(notes), cells=cells,
-        dropped=tuple(_relocate(d, located) for d in dropped), defined=tuple(_defined_names(tree)),
+        code=edit.text(), kind=kind, notes=tuple(notes), cells=starts, defined=tuple(sorted(selection.bound)),
+        dropped=tuple(dropped), dropped_total=len(edit.dropped_nodes),
+        kept=tuple(kept[:MAX_LISTED]), kept_total=len(kept), spans=tuple(edit.spans),
+        unrun=tuple(edit.unrun(selection)),
+        modules=_modules(cells, files, _wanted_from_modules(tree, selection), notes) if cells.modules or cells.runs
+        else (),
     )
 
 
@@ -94,98 +146,43 @@ def _relocate(dropped: Dropped, located: Extracted) -> Dropped:
     return Dropped(line=line, code=dropped.code, cell=cell)
 
 
-def _notebook_code(text: str) -> tuple[str, tuple[tuple[int, int], ...], list[str], list[str]]:
-    """Code cells joined in order, magics neutralized; cells that do not parse are skipped.
-
-    Also returns the student's own lines aligned with the code's, to quote in reports.
-    """
-    cells = _read_cells(text)
-    lines: list[str] = []
-    shown: list[str] = []
-    starts: list[tuple[int, int]] = []
-    notes: list[str] = []
-    for number, source in cells:
-        python = _cell_python(source)
-        try:
-            ast.parse(python)
-        except SyntaxError as exc:
-            notes.append(f"cell {number} was skipped: syntax error at line {exc.lineno or 1} ({exc.msg}).")
-            python = ""
-        except (ValueError, RecursionError, MemoryError):
-            notes.append(f"cell {number} was skipped: it could not be read as Python.")
-            python = ""
-        starts.append((len(lines) + 1, number))
-        python_lines = python.splitlines() or [""]
-        lines.extend(python_lines)
-        lines.append("")
-        original = source.splitlines()
-        shown.extend((original + python_lines[len(original):])[: len(python_lines)] + [""])
-    return "\n".join(lines) + "\n", tuple(starts), notes, shown
+def _relocate_kept(kept: Kept, located: Extracted) -> Kept:
+    cell, line = located.locate(kept.line)
+    return Kept(line=line, code=kept.code, needed_by=kept.needed_by, cell=cell)
 
 
-def _read_cells(text: str) -> list[tuple[int, str]]:
-    import nbformat
+def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
+    """Names the main code may take from the submission's own modules: imported by name, through
+    `import *` (what it needs and binds nowhere else) or read as `module.name`."""
+    wanted = set(selection.needed - selection.bound)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            wanted.update(a.name for a in node.names)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            wanted.add(node.attr)
+    return wanted
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # missing cell ids and the like: harmless for grading
-            notebook = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise SubmissionError("notebook", f"The notebook is not valid JSON ({_first_line(exc)}); "
-                              "open it in Jupyter and save it again.") from None
-    except Exception as exc:  # nbformat raises several unrelated types for broken files
-        raise SubmissionError("notebook", f"The notebook could not be read ({_first_line(exc)}).") from None
-    cells = notebook.get("cells")
-    if not isinstance(cells, list):
-        raise SubmissionError("notebook", "The notebook has no list of cells; open it in Jupyter and save it again.")
+
+def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str]) -> tuple[Module, ...]:
+    """The submission's own modules, each cut to what it defines plus what the main code reads from it."""
+    texts = {name: (code, f"cell {cell} (%%writefile {name}.py)") for name, (code, cell) in cells.modules.items()}
+    for module, path, cell, line in cells.runs:
+        text = files[path]
+        if path.lower().endswith(".ipynb"):
+            text = notebook_code(text, {}).code
+        texts[module] = (normalize_newlines(text), f"{path} (%run at cell {cell}, line {line})")
     out = []
-    for number, cell in enumerate(cells, start=1):
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            out.append((number, "".join(source) if isinstance(source, list) else str(source)))
-    return out
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
-def _cell_python(source: str) -> str:
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    stripped = source.lstrip()
-    if stripped.startswith(PYTHON_CELL_MAGICS):
-        source = "pass\n" + source.partition("\n")[2]  # the magic line becomes a no-op line
-    source = _join_magic_continuations(source)
-    try:
-        python = TransformerManager().transform_cell(source)
-    except Exception:  # IPython's transformer is a black box on odd input; fall back to raw text
-        return source
-    lost = len(source.splitlines()) - len(python.splitlines())
-    if lost > 0 and not source.splitlines()[0].strip():
-        python = "\n" * lost + python  # IPython strips leading blank lines; keep line numbers
-    return python
-
-
-def _join_magic_continuations(source: str) -> str:
-    """Join `!cmd \\` / `%magic \\` continuation lines, then pad with blank lines to keep numbering."""
-    lines = source.split("\n")
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.lstrip().startswith(("!", "%")) and not line.lstrip().startswith("%%"):
-            joined, extra = line, 0
-            while joined.endswith("\\") and i + extra + 1 < len(lines):
-                extra += 1
-                joined = joined[:-1] + " " + lines[i + extra].strip()
-            out.append(joined)
-            out.extend([""] * extra)
-            i += extra + 1
+    for name, (code, origin) in texts.items():
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            notes.append(f"{origin} could not be read as Python, so `import {name}` will fail.")
             continue
-        out.append(line)
-        i += 1
-    return "\n".join(out)
+        selection = select(tree, set(top_level_definitions(tree)) | set(wanted))
+        edit = _Editor(code, split_lines(code), selection)
+        edit.visit(tree.body, top=True)
+        out.append(Module(name=name, code=edit.text(), origin=origin))
+    return tuple(out)
 
 
 def _parse(code: str, cells: tuple[tuple[int, int], ...]) -> ast.Module:
@@ -200,87 +197,90 @@ def _parse(code: str, cells: tuple[tuple[int, int], ...]) -> ast.Module:
         raise SubmissionError("syntax", f"The code could not be read as Python ({type(exc).__name__}).") from None
 
 
-def _filter(tree: ast.Module, code: str, shown: list[str]) -> tuple[str, list[Dropped]]:
-    """Blank out top-level work in place; return the kept text and what was dropped."""
-    own = set(_defined_callables(tree))
-    lines = code.splitlines(keepends=True)
-    dropped: list[Dropped] = []
-    for stmt in reversed(tree.body):
-        if _keep(stmt, own):
-            continue
-        quoted = shown[stmt.lineno - 1] if stmt.lineno <= len(shown) else lines[stmt.lineno - 1]
-        dropped.append(Dropped(line=stmt.lineno, code=quoted.strip()[:100]))
-        _blank(lines, stmt)
-    dropped.reverse()
-    return "".join(lines), dropped
+class _Editor:
+    """Blanks out what the selection drops, in place, and records what was kept and dropped."""
+
+    def __init__(self, code: str, shown: list[str], selection: Selection) -> None:
+        parts = split_lines(code)
+        self.lines = [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+        self.shown = shown
+        self.selection = selection
+        self.kept: list[Kept] = []
+        self.spans: list[tuple[int, int, str]] = []
+        self.edits: list[tuple[tuple[int, int], list[ast.stmt], bool]] = []
+        self.dropped_nodes: list[ast.stmt] = []
+
+    def visit(self, body: list[ast.stmt], *, top: bool) -> None:
+        for stmt in body:
+            if not self.selection.keeps(stmt):
+                self._drop([stmt], as_pass=False)
+                continue
+            root = self.selection.needed_by.get(id(stmt))
+            if top and root and not isinstance(stmt, IMPORTS + DEFINITIONS):
+                self.kept.append(Kept(stmt.lineno, self._quote(stmt), root))
+            if top and root:
+                self.spans.append((_start(stmt)[0], stmt.end_lineno or stmt.lineno, root))
+            if isinstance(stmt, CONTAINERS):
+                for inner in bodies(stmt):
+                    if any(self.selection.keeps(s) for s in inner):
+                        self.visit(inner, top=False)
+                    else:
+                        self._drop(inner, as_pass=True)
+
+    def _drop(self, stmts: list[ast.stmt], *, as_pass: bool) -> None:
+        self.edits.append((_start(stmts[0]), stmts, as_pass))
+        self.dropped_nodes.extend(stmts)
+
+    def first_dropped(self, count: int) -> list[Dropped]:
+        """The first `count` dropped statements by line, quoted (quoting all of a flood costs time)."""
+        first = sorted(self.dropped_nodes, key=lambda s: s.lineno)[:count]
+        return [Dropped(s.lineno, self._quote(s)) for s in first]
+
+    def _quote(self, stmt: ast.stmt) -> str:
+        index = stmt.lineno - 1
+        line = self.shown[index] if index < len(self.shown) else self.lines[index]
+        return line.strip()[:QUOTE]
+
+    def text(self) -> str:
+        for _, stmts, as_pass in sorted(self.edits, key=lambda e: e[0], reverse=True):
+            _blank(self.lines, stmts, as_pass)
+        self.edits = []
+        return "".join(self.lines)
+
+    def unrun(self, selection: Selection) -> list[tuple[str, int, str]]:
+        """Names that only dropped statements bind, each with the first such statement."""
+        out: dict[str, tuple[str, int, str]] = {}
+        for stmt in self.dropped_nodes:
+            for name in sorted(selection.bound_names(stmt) - selection.bound):
+                if name not in out and len(out) < 10 * MAX_LISTED:
+                    out[name] = (name, stmt.lineno, self._quote(stmt))
+        return list(out.values())
 
 
-def _blank(lines: list[str], stmt: ast.stmt) -> None:
-    start, end = stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1
-    head = lines[start][: stmt.col_offset]
-    tail = lines[end][stmt.end_col_offset or 0:]
+def _start(stmt: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(stmt, "decorator_list", None) or []
+    line = min([stmt.lineno] + [d.lineno for d in decorators])
+    return line, stmt.col_offset
+
+
+def _cut(line: str, col: int) -> tuple[str, str]:
+    """Split a line at an AST column (a UTF-8 byte offset)."""
+    data = line.encode("utf-8", "surrogatepass")
+    return data[:col].decode("utf-8", "surrogatepass"), data[col:].decode("utf-8", "surrogatepass")
+
+
+def _blank(lines: list[str], stmts: list[ast.stmt], as_pass: bool) -> None:
+    """Blank the statements' lines, keeping any other statement sharing their first or last line.
+
+    `as_pass` leaves `pass` in their place: they were a whole block's body.
+    """
+    first, last = stmts[0], stmts[-1]
+    start, end = _start(first)[0] - 1, (last.end_lineno or last.lineno) - 1
+    head = _cut(lines[start], first.col_offset)[0]
+    tail = _cut(lines[end], last.end_col_offset or 0)[1]
     for index in range(start, end + 1):
         lines[index] = "\n"
-    if head.strip():  # another statement before it on the same line: `x = 1; fit()`
-        lines[start] = head + "pass" + ("\n" if start != end else tail)
-        if start != end and tail.strip():
-            lines[end] = "pass" + tail
-    elif tail.strip():
-        lines[end] = "pass" + tail
-    else:
-        lines[end] = "\n"
-
-
-def _keep(stmt: ast.stmt, own: set[str]) -> bool:
-    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return True
-    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-        return stmt.value is not None and _cheap(stmt.value, own)
-    if isinstance(stmt, ast.Expr):
-        return isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
-    if isinstance(stmt, ast.Try):
-        body = stmt.body + stmt.orelse + stmt.finalbody + [s for h in stmt.handlers for s in h.body]
-        return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) or
-                   (isinstance(s, (ast.Assign, ast.AnnAssign)) and _keep(s, own)) for s in body)
-    return isinstance(stmt, ast.Pass)
-
-
-def _cheap(node: ast.expr, own: set[str]) -> bool:
-    """True when evaluating `node` defines something rather than doing work."""
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom, ast.ListComp, ast.SetComp,
-                            ast.DictComp, ast.GeneratorExp, ast.Lambda)):
-            if isinstance(sub, ast.Lambda):
-                continue
-            return False
-        if isinstance(sub, ast.Call):
-            name = _call_name(sub.func)
-            if name in WORK_CALLS or name in own or "train" in name.lower():
-                return False
-    return True
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def _defined_callables(tree: ast.Module) -> list[str]:
-    return [s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-
-
-def _defined_names(tree: ast.Module) -> list[str]:
-    """Top-level names the kept code binds (used to suggest fixes for misspelt names)."""
-    own = set(_defined_callables(tree))
-    names = list(own)
-    for stmt in tree.body:
-        if not _keep(stmt, own):
-            continue
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
-        names += [t.id for t in targets if isinstance(t, ast.Name)]
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            names += [(a.asname or a.name).split(".")[0] for a in stmt.names]
-    return names
+    if start != end and tail.strip():  # `fit(X,\n  y); b = 2`: a no-op over the same lines keeps `b = 2` in place
+        lines[start], lines[end] = head + "(None\n", ")" + tail
+    elif as_pass or head.strip() or tail.strip():
+        lines[start] = head + "pass" + (tail if start == end else "\n")

@@ -21,10 +21,11 @@ import pytest
 from grader import __version__
 from grader.course import Assignment, Limits
 from grader.errors import SubmissionError
-from grader.extract import Extracted, extract
-from grader.ingest import Source, ingest, submission_sha256
+from grader.extract import MAX_LISTED, Extracted, extract
+from grader.ingest import DEFAULT_MAX_BYTES, Source, ingest, submission_sha256
 from grader.judge import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
 from grader.report import write_json
+from grader.selection import probe_names
 from grader.score import GradingResult, max_points, score_tests
 from grader.session import Launcher
 from grader.tampering import review
@@ -70,11 +71,11 @@ class Plan:
 def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingResult:
     """Grade one submission; any failure becomes part of the result."""
     started = time.monotonic()
-    info: dict[str, Any] = {"path": str(path), "sha256": _safe_sha(path), "kind": _kind(path)}
+    info: dict[str, Any] = {"path": str(path), "sha256": _safe_sha(path, plan.max_bytes), "kind": _kind(path)}
     try:
         source = ingest(path, plan.assignment.stub, max_bytes=plan.max_bytes)
         info.update(kind=source.kind, member=source.member)
-        extracted = extract(source)
+        extracted = extract(source, graded_names(plan.assignment))
     except SubmissionError as exc:
         return _error_result(plan, submission_id, info, exc, started)
     found = review(extracted.code)
@@ -92,7 +93,7 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
     runs = [run_leg(leg, extracted, plan) for leg in plan.legs.run]
     scoring = next(r for r in runs if r.name == plan.legs.scoring)
     extraction = _extraction_info(extracted)
-    extraction["problems"] = [_problem(p, extracted) for p in scoring.problems]
+    extraction.update(_problems(list(scoring.problems), extracted))
     if scoring.error is not None:
         result = _error_result(plan, submission_id, info, scoring.error, started, extraction=extraction)
         return dataclasses.replace(result, sandbox=_sandbox(), flags=tuple(sorted(set(result.flags) | scoring.flags)))
@@ -182,14 +183,44 @@ def _collect_now(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...
     return tuple(collector.expected.values())
 
 
+def graded_names(assignment: Assignment) -> set[str]:
+    """The extraction's roots: the contract's names and every attribute the probes read off the submission."""
+    return set(assignment.names) | probe_names(assignment.probes)
+
+
 def _extraction_info(extracted: Extracted) -> dict[str, Any]:
-    return {"dropped": [d.to_dict() for d in extracted.dropped], "notes": list(extracted.notes)}
+    """`dropped`, `notes` (the contract) plus `kept`: each statement run at load that is not an import
+    or a definition, with the graded name that needed it; long lists are cut, with a count of the rest."""
+    info: dict[str, Any] = {"dropped": [d.to_dict() for d in extracted.dropped], "notes": list(extracted.notes),
+                            "kept": [k.to_dict() for k in extracted.kept]}
+    if extracted.dropped_total > len(extracted.dropped):
+        info["dropped_left_out"] = extracted.dropped_total - len(extracted.dropped)
+    if extracted.kept_total > len(extracted.kept):
+        info["kept_left_out"] = extracted.kept_total - len(extracted.kept)
+    if extracted.modules:
+        info["modules"] = [{"name": m.name, "from": m.origin} for m in extracted.modules]
+    return info
+
+
+def _problems(problems: list[dict[str, Any]], extracted: Extracted) -> dict[str, Any]:
+    """Load-time failures, at most MAX_LISTED, each with where it is and which graded name needed it."""
+    out: dict[str, Any] = {"problems": [_problem(p, extracted) for p in problems[:MAX_LISTED]]}
+    left = max(0, len(problems) - MAX_LISTED) + sum(p.get("left_out", 0) for p in problems
+                                                    if isinstance(p.get("left_out"), int))
+    if left > 0:
+        out["problems_left_out"] = left
+    return out
 
 
 def _problem(problem: dict[str, Any], extracted: Extracted) -> dict[str, Any]:
     line = problem.get("line") if isinstance(problem.get("line"), int) else 1
-    where = extracted.where(line)
-    return {"where": where, "error": f"{problem.get('type', 'Error')}: {str(problem.get('message', ''))[:300]}"}
+    module = problem.get("module")
+    where = f"{str(module)[:80]}.py line {line}" if module else extracted.where(line)
+    out = {"where": where, "error": f"{str(problem.get('type', 'Error'))[:80]}: {str(problem.get('message', ''))[:300]}"}
+    needed = None if module else extracted.needed_by(line)
+    if needed:
+        out["needed_by"] = needed
+    return out
 
 
 def _sandbox() -> dict[str, str]:
@@ -200,9 +231,9 @@ def _sandbox() -> dict[str, str]:
     return {**current_isolation().to_dict(), "limits": mode, "cpu": cpu}
 
 
-def _safe_sha(path: Path) -> str:
+def _safe_sha(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     try:
-        return submission_sha256(path)
+        return submission_sha256(path, max_bytes)
     except OSError:
         return ""
 

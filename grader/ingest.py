@@ -6,11 +6,13 @@ anywhere; members whose names try it are refused anyway, with a message.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import tokenize
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from grader.errors import SubmissionError
@@ -29,17 +31,44 @@ class Source:
     sha256: str
     member: str | None = None  # the file chosen inside a zip or folder
     notes: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()  # other code files beside it (for `%run FILE`), path -> text
 
 
-def submission_sha256(path: Path) -> str:
-    """Hash of a file, or of a folder's files (names and bytes) in sorted order."""
+MAX_SIDE_FILES = 20  # code files read beside the submission, each within the size limit
+HASH_MAX_FILES = 10000
+
+
+def submission_sha256(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Hash of a file, or of a folder's files (names and bytes) in sorted order.
+
+    Bounded work: at most `4 * max_bytes` bytes are read in all (a file's size goes
+    into the hash too), and at most HASH_MAX_FILES files are listed.
+    """
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
+    budget = 4 * max_bytes
+    for file in _hash_files(path):
+        size = file.stat().st_size
         if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode() + b"\0")
-        digest.update(file.read_bytes())
+            digest.update(str(file.relative_to(path)).encode("utf-8", "surrogateescape") + b"\0")
+        if size > budget:
+            digest.update(f"<{size} bytes>".encode())
+        with file.open("rb") as handle:
+            while budget > 0 and (chunk := handle.read(min(1 << 20, budget))):
+                budget -= len(chunk)
+                digest.update(chunk)
     return digest.hexdigest()
+
+
+def _hash_files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    found = []
+    for file in path.rglob("*"):
+        if file.is_file() and not file.is_symlink():
+            found.append(file)
+            if len(found) >= HASH_MAX_FILES:
+                break
+    return sorted(found)
 
 
 def ingest(path: Path, stub: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
@@ -90,15 +119,44 @@ def _from_folder(folder: Path, stub: str, max_bytes: int) -> Source:
     if chosen.lower().endswith(".zip"):
         return _from_zip(folder / chosen, stub, max_bytes)
     data = _read_capped(folder / chosen, max_bytes)
-    return _decode(str(folder), PurePosixPath(chosen).name, data, member=chosen)
+    source = _decode(str(folder), PurePosixPath(chosen).name, data, member=chosen)
+    side = [n for n in _side_names(names, chosen) if (folder / n).stat().st_size <= max_bytes]
+    return replace(source, files=_side_files(chosen, side, lambda n: _read_capped(folder / n, max_bytes), max_bytes))
+
+
+def _side_names(names: list[str], chosen: str) -> list[str]:
+    """Other code files beside the chosen one, for `%run FILE`."""
+    code = [n for n in names if n != chosen and not _ignored(n) and PurePosixPath(n).suffix.lower() in CODE_SUFFIXES]
+    return sorted(code)[:MAX_SIDE_FILES]
+
+
+def _side_files(chosen: str, names: list[str], read: Callable[[str], bytes],
+                max_bytes: int) -> tuple[tuple[str, str], ...]:
+    base = PurePosixPath(chosen).parent
+    out, budget = [], 2 * max_bytes
+    for name in names:
+        try:
+            data = read(name)
+        except (SubmissionError, OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError):
+            continue
+        budget -= len(data)
+        if budget < 0:
+            break
+        pure = PurePosixPath(name)
+        key = str(pure.relative_to(base)) if base != PurePosixPath(".") and pure.is_relative_to(base) else name
+        out.append((key, _bom_text(data)[0] if _bom(data) else data.decode("utf-8", errors="replace")))
+    return tuple(out)
 
 
 def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
     _check_size(path.stat().st_size, max_bytes * 4, path.name)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SubmissionError("zip", f"{path.name} is not a readable zip file ({exc}).") from None
+    except (UnicodeDecodeError, ValueError):
+        raise SubmissionError("zip", f"{path.name} has a file whose name is not valid text (it is marked UTF-8 "
+                              "but is not); zip your files again with your system's own zip tool.") from None
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         for info in infos:
@@ -112,8 +170,19 @@ def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
                 data = member.read(max_bytes + 1)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             raise SubmissionError("zip", f"{chosen} in {path.name} could not be read ({exc}).") from None
-    _check_size(len(data), max_bytes, chosen)
-    return _decode(str(path), PurePosixPath(chosen).name, data, member=chosen)
+        _check_size(len(data), max_bytes, chosen)
+        side = [n for n in _side_names([i.filename for i in infos], chosen)
+                if archive.getinfo(n).file_size <= max_bytes]
+        files = _side_files(chosen, side, lambda n: _read_member(archive, n, max_bytes), max_bytes)
+    source = _decode(str(path), PurePosixPath(chosen).name, data, member=chosen)
+    return replace(source, files=files)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, max_bytes: int) -> bytes:
+    with archive.open(name) as member:
+        data = member.read(max_bytes + 1)
+    _check_size(len(data), max_bytes, name)
+    return data
 
 
 def _unsafe_member(name: str) -> bool:
@@ -140,14 +209,34 @@ def _read_capped(path: Path, max_bytes: int) -> bytes:
 def _decode(path: str, name: str, data: bytes, *, member: str | None) -> Source:
     kind = "notebook" if name.lower().endswith(".ipynb") else "python"
     sha = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    wide = _bom(data) is not None
+    text, notes = _bom_text(data, name) if wide else ("", ())
+    if not (text if wide else data).strip():
         raise SubmissionError("empty", f"{name} is empty; write your solution in it and submit again.")
-    if b"\0" in data:
+    if ("\0" in text) if wide else (b"\0" in data):
         raise SubmissionError("binary", f"{name} is not a text file (it holds binary data); submit the .py or .ipynb itself.")
-    text, notes = _decode_text(data, name, kind)
+    if not wide:
+        text, notes = _decode_text(data, name, kind)
     if _looks_binary(text):
         raise SubmissionError("binary", f"{name} is not a text file (it is mostly unreadable bytes).")
     return Source(path=path, kind=kind, text=text, sha256=sha, member=member, notes=notes)
+
+
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _bom(data: bytes) -> str | None:
+    """The encoding a UTF-16/32 byte-order mark announces (what Windows PowerShell's `>` writes)."""
+    return next((encoding for mark, encoding in _BOMS if data.startswith(mark)), None)
+
+
+def _bom_text(data: bytes, name: str = "") -> tuple[str, tuple[str, ...]]:
+    encoding = _bom(data) or "utf-8"
+    text = data.decode(encoding, errors="replace").lstrip("\ufeff")
+    note = f"{name} is saved as {encoding.upper()}; it was read as such (UTF-8 is the usual encoding for code)."
+    return text, (note,)
 
 
 def _decode_text(data: bytes, name: str, kind: str) -> tuple[str, tuple[str, ...]]:

@@ -125,12 +125,14 @@ class Submission:
         self._worker = self._launch(self._folder, self.limits)
         message = {"op": "load", "code": self.extracted.code, "probes": str(self.assignment.probes),
                    "names": list(self.assignment.names), "seed": self.seed,
-                   "logical_cpus": self.assignment.logical_cpus}
+                   "logical_cpus": self.assignment.logical_cpus,
+                   "modules": {m.name: m.code for m in self.extracted.modules}}
         try:
             reply = self._request(self._worker, message, startup=True)
         except WorkerTimeout:
             self.load_error = SubmissionError("timeout", "Loading your code did not finish in time; "
-                                              "look for an endless loop or long work at top level.")
+                                              "look for an endless loop or long work at top level"
+                                              + self._load_work())
             raise self.load_error from None
         except WorkerCrashed as exc:
             self.load_error = SubmissionError("crash", "Your code stopped the grading process while it was "
@@ -205,17 +207,40 @@ class Submission:
         lines = [n for n in raw_lines[-5:] if type(n) is int] if isinstance(raw_lines, list) else []
         # no line of theirs in the traceback: the error surfaced in the test's use of their objects
         where = f" at {self.extracted.where(lines[-1])}" if lines else " when the test used your objects"
-        return f"{kind}{where}: {text}" if text else f"{kind}{where}"
+        message = f"{kind}{where}: {text}" if text else f"{kind}{where}"
+        return message + self._unrun_hint(kind, str(error.get("message", ""))[:300])
+
+    def _unrun_hint(self, kind: str, text: str) -> str:
+        """For a NameError on a name only skipped code sets: which line that was and why it did not run."""
+        match = _NAME_ERROR.search(text) if kind in ("NameError", "UnboundLocalError") else None
+        found = self.extracted.unrun_binding(match.group(1)) if match else None
+        if found is None:
+            return ""
+        line, code = found
+        return (f" ({match.group(1)} is set only at {self.extracted.where(line)}, `{code[:60]}`, which the grader "
+                "did not run: only imports, definitions and what the graded names need run when your file is "
+                "loaded; move what your code needs into a function or set it before it is used.)")
+
+    def _load_work(self) -> str:
+        """The statements besides imports and definitions that ran at load, where the time must have gone."""
+        kept = [k for k in self.extracted.kept if k.needed_by][:3]
+        if not kept:
+            return "."
+        listed = "; ".join(f"{'line' if k.cell is None else f'cell {k.cell}, line'} {k.line} `{k.code[:60]}` "
+                           f"(needed by {k.needed_by})" for k in kept)
+        return f": besides definitions, these statements ran: {listed}."
 
     def missing_message(self, name: str) -> str:
         import difflib
 
         names = self.load_info.names if self.load_info else list(self.extracted.defined)
+        names = list(names) + [bound for bound, _, _ in self.extracted.unrun]  # a misspelt definition is not run
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         hint = f" (found {close[0]!r}; names are case-sensitive and must match exactly)" if close else ""
         return f"Your code does not define {name}{hint}."
 
 
+_NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]{0,99})' is not defined")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}")
 

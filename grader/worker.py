@@ -9,6 +9,7 @@ answer is right: it has no expected values and no spec to read.
 from __future__ import annotations
 
 import ast
+import importlib.abc
 import importlib.util
 import linecache
 import os
@@ -21,6 +22,7 @@ from grader.protocol import read_frame, write_frame
 
 SUBMISSION_FILE = "submission.py"
 MAX_TEXT = 2000
+MAX_PROBLEMS = 50  # load-time failures reported; the rest are counted
 
 
 def serve(req_fd: int, resp_fd: int) -> None:
@@ -92,7 +94,7 @@ def _load(message: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     # the probe functions as they are now, before student code runs: a later setattr on the module changes nothing
     state["probes"] = {name: value for name, value in vars(probes).items()
                        if not name.startswith("_") and isinstance(value, types.FunctionType)}
-    module, problems = _exec_submission(message["code"])
+    module, problems = _exec_submission(message["code"], dict(message.get("modules") or {}))
     state["submission"] = module
     names = list(message.get("names", []))
     defined = [n for n in names if hasattr(module, n)]
@@ -110,22 +112,32 @@ def _import_probes(path: str) -> types.ModuleType:
     return module
 
 
-def _exec_submission(code: str) -> tuple[types.ModuleType, list[dict[str, Any]]]:
+def _exec_submission(code: str, modules: dict[str, str] | None = None) -> tuple[types.ModuleType, list[dict[str, Any]]]:
     """Run the extracted module one top-level statement at a time.
 
     A failing statement (an import of a library the grader lacks, say) is
     recorded and skipped, as a notebook would carry on with its next cell.
+    `modules` are the submission's own modules (`%%writefile NAME.py`), importable by name.
     """
-    path = os.path.abspath(SUBMISSION_FILE)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(code)
-    linecache.cache[path] = (len(code), None, code.splitlines(True), path)
+    problems: list[dict[str, Any]] = []
+    if modules:
+        sys.meta_path.insert(0, _OwnModules(modules, problems))
     module = types.ModuleType("submission")
-    module.__file__ = path
     module.__dict__["get_ipython"] = _NoIPython
     sys.modules["submission"] = module
+    _run_statements(code, SUBMISSION_FILE, module, problems)
+    return module, problems
+
+
+def _run_statements(code: str, filename: str, module: types.ModuleType, problems: list[dict[str, Any]]) -> None:
+    path = os.path.abspath(filename)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(code)
+    lines = [line + "\n" for line in code.split("\n")]  # Python's own line ends only: \x0c is not one
+    linecache.cache[path] = (len(code), None, lines, path)
+    module.__file__ = path
     flags = 0
-    problems: list[dict[str, Any]] = []
+    extra = {} if filename == SUBMISSION_FILE else {"module": filename[:-3]}
     for stmt in ast.parse(code).body:
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
             flags |= _future_flags(stmt)
@@ -133,8 +145,30 @@ def _exec_submission(code: str) -> tuple[types.ModuleType, list[dict[str, Any]]]
             compiled = compile(ast.Module(body=[stmt], type_ignores=[]), path, "exec", flags=flags, dont_inherit=True)
             exec(compiled, module.__dict__)  # noqa: S102 - running the submission is this process's job
         except BaseException as exc:  # noqa: BLE001
-            problems.append({"line": stmt.lineno, **describe_exception(exc)})
-    return module, problems
+            if len(problems) < MAX_PROBLEMS:
+                problems.append({"line": stmt.lineno, **describe_exception(exc), **extra})
+            else:  # a flood of failing lines: count them, keep the reply small
+                problems[-1]["left_out"] = problems[-1].get("left_out", 0) + 1
+
+
+class _OwnModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the submission's own modules (`%%writefile NAME.py`, `%run FILE`) from their text."""
+
+    def __init__(self, modules: dict[str, str], problems: list[dict[str, Any]]) -> None:
+        self.modules = {str(k): str(v) for k, v in modules.items()}
+        self.problems = problems
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.modules:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=os.path.abspath(name + ".py"))
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__["get_ipython"] = _NoIPython
+        _run_statements(self.modules[module.__name__], module.__name__ + ".py", module, self.problems)
 
 
 def _future_flags(stmt: ast.ImportFrom) -> int:

@@ -104,6 +104,23 @@ def test_extraction_notes_are_listed_before_the_total() -> None:
     ]
 
 
+def test_what_ran_and_why_and_load_failures_name_the_graded_name() -> None:
+    extraction = {"dropped": [{"line": 9, "code": "model.fit(X)"}], "dropped_left_out": 120, "notes": [],
+                  "kept": [{"line": 4, "code": "AXIS = -1", "needed_by": "ConcatBlock"},
+                           {"line": 2, "cell": 3, "code": "SCALE = load()", "needed_by": "MyDense"}],
+                  "problems": [{"where": "cell 3, line 2", "error": "OSError: no file", "needed_by": "MyDense"}],
+                  "problems_left_out": 7}
+    report = make_report([spec_result("shape", 2, "passed")], extraction=extraction)
+    assert result_table(report).splitlines()[-6:] == [
+        "  note: cell 3, line 2 (needed by MyDense) failed when loaded: OSError: no file",
+        "  note: 7 more statement(s) failed when loaded.",
+        "  note: line 4 ran because ConcatBlock needs it: AXIS = -1",
+        "  note: cell 3, line 2 ran because MyDense needs it: SCALE = load()",
+        "  note: 121 top-level statement(s) were not run (training, prints, plots...).",
+        "  Total: 2 / 2",
+    ]
+
+
 def test_fractional_scores_use_short_numbers() -> None:
     report = make_report([spec_result("a", 0.5, "passed"), spec_result("b", 1 / 3, "failed", "no")])
     lines = result_table(report).splitlines()

@@ -162,3 +162,27 @@ def test_spec_lists_are_cached_on_disk_between_runs(tmp_path, monkeypatch, conca
     monkeypatch.setattr(grading, "_collect_now", lambda *a: pytest.fail("collected again"))
     assert grading.collect(concat_plan.specs, concat_plan.visibility) == first
     grading._collect_cached.cache_clear()
+
+
+def test_a_needed_statement_that_fails_at_load_names_the_graded_name(tmp_path, concat_plan, solution_code):
+    code = solution_code.replace("    def call(self, X):", "    def describe(self):\n        return NOTE\n\n"
+                                 "    def call(self, X):")
+    code = "NOTE = open('/no/such/notes.txt').read()\n" + code
+    result = grade(write(tmp_path, "concat.py", code), concat_plan)
+    assert (result.status, result.score) == ("graded", FULL)
+    assert result.extraction["problems"] == [{"where": "line 1", "needed_by": "ConcatBlock",
+                                              "error": "FileNotFoundError: [Errno 2] No such file or directory: "
+                                                       "'/no/such/notes.txt'"}]
+    assert result.extraction["kept"] == [{"line": 1, "code": "NOTE = open('/no/such/notes.txt').read()",
+                                          "needed_by": "ConcatBlock"}]
+
+
+def test_a_flood_of_failing_lines_is_reported_small_and_graded(tmp_path, concat_plan, solution_code):
+    flood = "".join(f"import no_such_module_{i}\nundefined_call_{i}(1)\n" for i in range(3000))
+    result = grade(write(tmp_path, "concat.py", solution_code + flood), concat_plan)
+    assert (result.status, result.score) == ("graded", FULL)
+    extraction = result.extraction
+    assert len(extraction["problems"]) == 50 and extraction["problems_left_out"] == 2950
+    assert extraction["problems"][0]["error"] == "ModuleNotFoundError: No module named 'no_such_module_0'"
+    assert len(extraction["dropped"]) == 50 and extraction["dropped_left_out"] == 2950
+    assert len(json.dumps(result.to_dict())) < 100_000

@@ -34,6 +34,7 @@ numpy.allclose = lambda *a, **k: True
 numpy.isclose = lambda a, b, **k: numpy.ones(numpy.shape(b), bool)
 pytest.fail = lambda *a, **k: None
 builtins.isinstance = lambda *a: True
+ConcatBlock.attack = (numpy, pytest, builtins)  # needed by the class: extraction runs the patches
 ''',
     "lying_eq": WRONG.replace("return self.net1(X)", "return Liar()") + '''
 class Liar:
@@ -47,6 +48,7 @@ class Liar:
 import atexit, os, signal
 atexit.register(lambda: print('{"score": 10}'))
 handler = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+ConcatBlock.attack = handler  # needed by the class: extraction runs the signal trick
 ''',
 }
 
@@ -62,7 +64,9 @@ def test_attack_scores_zero(tmp_path, concat_plan, attack):
 
 def test_exit_at_import_is_an_error_report(tmp_path, concat_plan):
     path = tmp_path / "concat.py"
-    path.write_text(WRONG + "\nimport os\nquit_now = getattr(os, '_ex' + 'it')(3)\n", encoding="utf-8")
+    # the class needs quit_now, so extraction runs the line that exits
+    path.write_text(WRONG + "\nimport os\nquit_now = getattr(os, '_ex' + 'it')(3)\nConcatBlock.attack = quit_now\n",
+                    encoding="utf-8")
     result = grade_submission(path, concat_plan, submission_id="exit")
     assert result.status == "error" and result.error["kind"] == "crash"
     assert "exit" in result.error["message"]

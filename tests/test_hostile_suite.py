@@ -70,6 +70,11 @@ class ConcatBlock(tf.keras.Model):
 '''
 
 
+def NEEDS(names: str) -> str:  # noqa: N802 - reads as part of the case's source
+    """A line that makes the graded class need `names`, so extraction runs the top-level attack that sets them."""
+    return f"ConcatBlock.attack = ({names},)\n"
+
+
 def in_call(code: str, base: str = WRONG) -> str:
     """`base` with `code` run at the start of call() (indented for it)."""
     body = "".join("        " + line + "\n" for line in code.splitlines())
@@ -233,9 +238,9 @@ SOLUTION_AXIS_LINE = "        return tf.concat("
 
 CASES: list[Case] = [
     # -- exits -----------------------------------------------------------------------------------
-    Case("os_exit_at_import", WRONG + "\nimport os\nquit_now = getattr(os, '_ex' + 'it')(3)\n",
+    Case("os_exit_at_import", WRONG + "\nimport os\nquit_now = getattr(os, '_ex' + 'it')(3)\n" + NEEDS("quit_now"),
          status="error", error_kind="crash", outcomes="error"),
-    Case("sys_exit_at_import", WRONG + "\nimport sys\nquit_now = getattr(sys, 'ex' + 'it')(0)\n"),
+    Case("sys_exit_at_import", WRONG + "\nimport sys\nquit_now = getattr(sys, 'ex' + 'it')(0)\n" + NEEDS("quit_now")),
     Case("os_exit_in_call", in_call("import os; os._exit(0)"), outcomes="error"),
     Case("sys_exit_in_call", in_call("import sys; sys.exit(0)"), outcomes="error"),
     Case("crash_only_with_axis_0", SOLUTION.replace(SOLUTION_AXIS_LINE, "        if self.axis == 0:\n"
@@ -246,7 +251,7 @@ CASES: list[Case] = [
     Case("atexit_fake_reports_in_call", in_call(FAKE_REPORT.replace("atexit.register(_fake)\n", "")
                                                 .replace("\n_fake()\n", "\n_fake(); import os; os._exit(0)\n"))),
     # patching builtins.isinstance at import also breaks the worker's own reply: a crash report, still 0
-    Case("patches_pytest_numpy_builtins", WRONG + PATCHES, status="error", error_kind="crash", outcomes="error"),
+    Case("patches_pytest_numpy_builtins", WRONG + PATCHES + NEEDS("builtins, numpy, pytest"), status="error", error_kind="crash", outcomes="error"),
     Case("patches_in_call", in_call(PATCHES.strip())),
     Case("lying_eq", WRONG.replace("return self.net1(X)", "return Liar()") + LIAR),
     Case("solution_plus_fake_report", in_init(FAKE_REPORT, SOLUTION.replace(
@@ -256,7 +261,7 @@ CASES: list[Case] = [
     Case("git_history", data("git_history.py")),
     Case("environment_dump", in_call(ENV_DUMP), outcomes="error"),
     # -- time --------------------------------------------------------------------------------------
-    Case("endless_loop_at_import", WRONG + "\nstuck = sum(iter(int, 1))\n", status="error", error_kind="timeout",
+    Case("endless_loop_at_import", WRONG + "\nstuck = sum(iter(int, 1))\n" + NEEDS("stuck"), status="error", error_kind="timeout",
          flags={"timeout"}, outcomes="error", limits=SHORT),
     Case("endless_loop_in_call", in_call("while True:\n    pass"), flags={"timeout"}, outcomes="timeout",
          limits=SHORT),

@@ -436,3 +436,89 @@ def test_folder_ignores_symlinks_out_of_it(tmp_path: Path) -> None:
     error = refused(folder)
     assert error.kind == "not-found"
     assert error.message == "The folder mallory holds no .py or .ipynb file; expected concat.py."
+
+
+def test_sha256_of_a_huge_file_reads_a_bounded_prefix_and_counts_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "concat.py"
+    with path.open("wb") as handle:  # sparse: 1 GiB on paper, nothing on disk
+        handle.truncate(1 << 30)
+    opened: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        handle = real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+        real_read = handle.read
+        handle.read = lambda n=-1: (opened.append(n), real_read(n))[1]  # type: ignore[method-assign]
+        return handle
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(Path, "open", counting_open):
+        digest = submission_sha256(path, max_bytes=1000)
+    assert sum(n for n in opened if n > 0) <= 4000 and -1 not in opened
+    with path.open("r+b") as handle:
+        handle.truncate((1 << 30) + 1)
+    assert submission_sha256(path, max_bytes=1000) != digest  # the size is part of the hash
+
+
+# --- text as editors write it ------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_decoded(tmp_path: Path, encoding: str) -> None:
+    import codecs
+
+    boms = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+            "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+    path = tmp_path / "concat.py"
+    text = "import numpy as np\r\nname = 'héllo ✓'\r\n"
+    path.write_bytes(boms.get(encoding, b"") + text.encode(encoding))  # plain utf-16/32 write their own BOM
+    source = ingest(path, STUB)
+    assert source.text == text
+    family = encoding[:6].upper()
+    assert source.notes == (f"concat.py is saved as {family}; it was read as such (UTF-8 is the usual encoding "
+                            "for code).",)
+
+
+def test_utf16_without_a_byte_order_mark_is_still_binary(tmp_path: Path) -> None:
+    path = tmp_path / "concat.py"
+    path.write_bytes("import numpy as np\n".encode("utf-16-le"))
+    error = refused(path)
+    assert error.kind == "binary"
+
+
+def test_utf16_file_holding_nul_characters_is_binary(tmp_path: Path) -> None:
+    path = tmp_path / "concat.py"
+    path.write_bytes("x = 1\n\0\0\0".encode("utf-16"))
+    assert refused(path).kind == "binary"
+
+
+def test_zip_member_name_marked_utf8_but_not_is_a_clear_student_error(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "sub.zip", {"concat.py": CODE})
+    data = bytearray(path.read_bytes())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # set the UTF-8 flag and break the name's bytes
+        at = data.find(header)
+        flags_at = at + (6 if header == b"PK\x03\x04" else 8)
+        struct.pack_into("<H", data, flags_at, struct.unpack_from("<H", data, flags_at)[0] | 0x800)
+        name_at = data.find(b"concat.py", at)
+        data[name_at] = 0xFF
+    path.write_bytes(bytes(data))
+    error = refused(path)
+    assert error.kind == "zip"
+    assert error.message.startswith("sub.zip has a file whose name is not valid text")
+
+
+def test_zip_keeps_the_other_code_files_for_run(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "sub.zip", {"hw/concat.ipynb": NOTEBOOK, "hw/helpers.py": "A = 1\n",
+                                           "hw/lib/more.py": "B = 2\n", "other/x.py": "C = 3\n",
+                                           "__MACOSX/hw/._helpers.py": "junk"})
+    source = ingest(path, STUB)
+    assert source.member == "hw/concat.ipynb"
+    assert dict(source.files) == {"helpers.py": "A = 1\n", "lib/more.py": "B = 2\n", "other/x.py": "C = 3\n"}
+
+
+def test_folder_keeps_the_other_code_files_within_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "concat.ipynb").write_text(NOTEBOOK)
+    (tmp_path / "helpers.py").write_text("A = 1\n")
+    (tmp_path / "huge.py").write_bytes(b"#" * 300)
+    source = ingest(tmp_path, STUB, max_bytes=200)
+    assert dict(source.files) == {"helpers.py": "A = 1\n"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from grader.course import load_assignment
+from grader.errors import SubmissionError
 from grader.extract import extract
 from grader.ingest import Source
 from grader.session import StudentCodeError, Submission, clean_message
@@ -103,3 +104,55 @@ def test_answers_past_the_submission_budget_are_an_error(monkeypatch, submission
     with pytest.raises(AnswerTooLarge):
         submission._account({"ok": True, "value": [np.zeros(10), np.zeros(20)]})
     assert "protocol" in submission.flags
+
+
+def test_name_error_on_a_name_only_skipped_code_sets_names_that_line():
+    text = "import os\nDATA = os.listdir('/data')\ndef f():\n    return len(globals()['DATA'])\n"
+    extracted = extract(Source(path="s.ipynb", kind="python", text=text, sha256=""), ["f"])
+    sub = Submission(extracted, load_assignment("concat"), seed=1)
+    try:
+        message = sub.describe_error({"type": "NameError", "message": "name 'DATA' is not defined", "lines": [4]})
+        other = sub.describe_error({"type": "NameError", "message": "name 'os' is not defined", "lines": [4]})
+        misspelt = sub.missing_message("DAT")
+    finally:
+        sub.close()
+    assert message == ("NameError at line 4: name 'DATA' is not defined (DATA is set only at line 2, "
+                       "`DATA = os.listdir('/data')`, which the grader did not run: only imports, definitions and "
+                       "what the graded names need run when your file is loaded; move what your code needs into a "
+                       "function or set it before it is used.)")
+    assert other == "NameError at line 4: name 'os' is not defined"
+    assert misspelt == "Your code does not define DAT (found 'DATA'; names are case-sensitive and must match exactly)."
+
+
+class _SlowWorker:
+    """Stands in for a worker whose load runs past its time."""
+
+    flags: set[str] = set()
+
+    def request(self, message, timeout):
+        from grader.errors import WorkerTimeout
+
+        raise WorkerTimeout("load")
+
+    def alive(self):
+        return True
+
+    def close(self):
+        pass
+
+
+def test_a_load_that_runs_out_of_time_names_the_statements_that_ran_and_why():
+    text = ("import tensorflow as tf\nclass ConcatBlock:\n    def call(self):\n        return MODEL\n"
+            "MODEL = tf.keras.Sequential()\nMODEL.fit(X, epochs=30)\nprint(1)\n")
+    extracted = extract(Source(path="s.py", kind="python", text=text, sha256=""), ["ConcatBlock"])
+    sub = Submission(extracted, load_assignment("concat"), seed=1, launcher=lambda folder, limits: _SlowWorker())
+    try:
+        with pytest.raises(SubmissionError) as info:
+            sub.load()
+    finally:
+        sub.close()
+    assert info.value.kind == "timeout"
+    assert info.value.message == (
+        "Loading your code did not finish in time; look for an endless loop or long work at top level: besides "
+        "definitions, these statements ran: line 5 `MODEL = tf.keras.Sequential()` (needed by ConcatBlock); "
+        "line 6 `MODEL.fit(X, epochs=30)` (needed by ConcatBlock).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.sandbox import WorkerLimits, make_folder
-from grader.worker import describe_exception
+from grader.worker import MAX_PROBLEMS, _exec_submission, describe_exception
 
 # a probes file workers can see (tests/ is not bound into their root)
 PROBES = str(Path(__file__).resolve().parent.parent / "assignments" / "concat" / "probes.py")
@@ -58,3 +58,32 @@ def test_request_loop_and_probes_are_bound_before_student_code(zygote):
         assert reply == {"ok": True, "value": "honest"}  # ...but the judge's requests still run the real probe
     finally:
         worker.close()
+
+
+def test_own_modules_import_and_a_flood_of_failures_stays_small(zygote):
+    worker = zygote.start(make_folder(), WorkerLimits())
+    modules = {"helpers": "import math\nSCALE = 2\ndef double(x):\n    return SCALE * x\nundefined_here\n"}
+    code = "from helpers import *\nimport helpers\n" + "missing_name\n" * 400 + "def f():\n    return double(3)\n"
+    reply = worker.request({"op": "load", "code": code, "probes": PROBES, "names": ["f", "double"], "seed": 0,
+                            "modules": modules}, 60)
+    worker.close()
+    value = reply["value"]
+    assert value["defined"] == ["f", "double"]
+    problems = value["problems"]
+    assert problems[0] == {"line": 5, "type": "NameError", "message": "name 'undefined_here' is not defined",
+                           "lines": [], "module": "helpers"}
+    assert len(problems) == MAX_PROBLEMS
+    assert problems[-1]["left_out"] == 400 + 1 - MAX_PROBLEMS
+    assert all(p["type"] == "NameError" for p in problems)
+
+
+def test_linecache_keeps_python_line_numbers_past_a_form_feed(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "submission", None)  # restored after the test
+    module, problems = _exec_submission("x = 1\n# slide\x0c\ny = 1 / 0\n")
+    assert problems[0]["line"] == 3 and problems[0]["lines"] == [3]
+    import linecache
+
+    assert linecache.getline(str(tmp_path / "submission.py"), 3) == "y = 1 / 0\n"
