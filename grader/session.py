@@ -268,7 +268,13 @@ def _load_info(value: Any) -> LoadInfo:
 
 def _problem(problem: dict[str, Any]) -> dict[str, Any]:
     line = problem.get("line")
-    return {"line": line if type(line) is int else 1, "type": str(problem.get("type", "Error"))[:80],
-            "message": str(problem.get("message", ""))[:MAX_SCAN]}
+    out: dict[str, Any] = {"line": line if type(line) is int else 1, "type": str(problem.get("type", "Error"))[:80],
+                           "message": str(problem.get("message", ""))[:MAX_SCAN]}
+    left_out, module = problem.get("left_out"), problem.get("module")
+    if type(left_out) is int and left_out > 0:  # how many more failed (the worker lists only the first ones)
+        out["left_out"] = min(left_out, 10**9)
+    if isinstance(module, str) and module:  # a failure inside the submission's own %%writefile module
+        out["module"] = module[:80]
+    return out
 
 
