@@ -19,7 +19,7 @@ def result_table(report: dict[str, Any], *, width: int = 100) -> str:
             mark = OUTCOME_MARK.get(test["outcome"], test["outcome"].upper())
             pts = f"{test['score']:g}/{test['points']:g}"
             lines.append(f"  {mark:<5} {test['name']:<{name_width}} {pts:>7}")
-            if test["message"]:  # why it did not pass, or a passing spec's note
+            if test["message"] and (test["outcome"] != "passed" or not test["points"]):  # 0 points: a note
                 lines.extend(_wrap(test["message"], width, indent=8))
     for note in _extraction_notes(report):
         lines.append(f"  note: {note}")
