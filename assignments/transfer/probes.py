@@ -89,35 +89,38 @@ def _head(model, base):
             "uses_base": any(id(v) in base_ids for v in model.weights)}
 
 
-def _compiled_loss(model, X, y, probabilities):
-    """The model's compiled loss on integer labels, or the error computing it raised."""
+def _compiled_loss(model, y, probabilities):
+    """The model's compiled loss for integer labels y and the judge's class probabilities (not the
+    model's output: the loss is judged on its own), or the error computing it raised."""
     try:
-        loss = model.compute_loss(x=tf.constant(X), y=tf.constant(y), y_pred=probabilities, training=False)
+        loss = model.compute_loss(y=tf.constant(y), y_pred=tf.constant(probabilities), training=False)
         return {"loss": float(np.asarray(loss)), "loss_error": None}
     except Exception as exc:  # noqa: BLE001 - a loss that cannot take integer labels is the answer
         return {"loss": None, "loss_error": _error(exc)}
 
 
-def build(sub, num_classes, data_seed, n):
-    """build_transfer_model(base, num_classes): head, optimizer, output and compiled loss on n images."""
-    kwargs = {"num_classes": num_classes, "data_seed": data_seed, "n": n}
-    return _remembered("build", kwargs, lambda: _build(sub, int(num_classes), int(data_seed), int(n)))
+def build(sub, num_classes, data_seed, n, labels, probabilities):
+    """build_transfer_model(base, num_classes): head, optimizer, output on n images, and the compiled
+    loss on the judge's labels and probabilities."""
+    kwargs = {"num_classes": num_classes, "data_seed": data_seed, "n": n, "labels": labels,
+              "probabilities": probabilities}
+    return _remembered("build", kwargs, lambda: _build(sub, int(num_classes), int(data_seed), int(n),
+                                                       labels, probabilities))
 
 
-def _build(sub, num_classes, data_seed, n):
-    X, y = new_task(n, data_seed)
-    y = y % num_classes
+def _build(sub, num_classes, data_seed, n, labels, probabilities):
+    X, _ = new_task(n, data_seed)
     base = load_base()
     base_output = [int(d) for d in base.output.shape[1:]]
     model = sub.build_transfer_model(base, num_classes)
     if not isinstance(model, tf.keras.Model):
         return {"model": type(model).__name__, "base_output_shape": base_output}
-    probabilities = model(tf.constant(X), training=False)  # builds a lazily built head first
+    output = model(tf.constant(X), training=False)  # builds a lazily built head first
     report = {"model": "Model", "base_output_shape": base_output, **_head(model, base),
               **_training_setup(model), "compiled": bool(getattr(model, "compiled", False)),
-              "output": np.asarray(probabilities), "loss": None, "loss_error": None}
+              "output": np.asarray(output), "loss": None, "loss_error": None}
     if report["compiled"]:
-        report.update(_compiled_loss(model, X, y, probabilities))
+        report.update(_compiled_loss(model, np.asarray(labels), np.asarray(probabilities, dtype=np.float32)))
     return report
 
 

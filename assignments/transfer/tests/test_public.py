@@ -45,24 +45,22 @@ def shared_run(submission):
 
 
 def _build_arguments(submission):
+    """num_classes is never 5 (the shared run's) nor 10, so a hard-coded width shows. The labels and
+    class probabilities (each at least 0.1 / num_classes) are for judging the compiled loss alone."""
     rng = np.random.default_rng([submission.seed, zlib.crc32(b"transfer-build")])
-    return {"num_classes": int(rng.choice([3, 4, 6, 7])), "data_seed": int(rng.integers(1 << 30)), "n": 8}
+    num_classes = int(rng.choice([3, 4, 6, 7]))
+    probabilities = 0.9 * rng.dirichlet(np.ones(num_classes), size=8) + 0.1 / num_classes
+    return {"num_classes": num_classes, "data_seed": int(rng.integers(1 << 30)), "n": 8,
+            "labels": rng.integers(0, num_classes, size=8), "probabilities": probabilities.astype(np.float32)}
 
 
 def built(submission):
-    """build_transfer_model(base, num_classes) on 8 images, shared by the tests of the built model.
-    num_classes is never 5 (the shared run's) nor 10, so a hard-coded width shows."""
+    """build_transfer_model(base, num_classes) on 8 images, shared by the tests of the built model."""
     kwargs = _build_arguments(submission)
     answer = submission.call("build", **kwargs)
     if answer.get("model") != "Model":
         fail(f"build_transfer_model should return a Keras model, but returned a {answer.get('model')}.")
-    return answer, kwargs["num_classes"]
-
-
-def build_labels(submission, num_classes):
-    """The integer labels the build probe computed its compiled loss on."""
-    kwargs = _build_arguments(submission)
-    return new_task(kwargs["n"], kwargs["data_seed"])[1] % num_classes
+    return answer, kwargs
 
 
 def moved(changes, statistics):
@@ -73,7 +71,8 @@ def moved(changes, statistics):
 
 @points(0.5)
 def test_head_has_num_classes_outputs(submission):
-    answer, num_classes = built(submission)
+    answer, kwargs = built(submission)
+    num_classes = kwargs["num_classes"]
     out = np.asarray(answer["output"])
     check(out.ndim == 2 and out.shape == (8, num_classes),
           f"build_transfer_model(base, {num_classes}) on 8 images should output shape (8, {num_classes}), "
@@ -82,7 +81,8 @@ def test_head_has_num_classes_outputs(submission):
 
 @points(0.5)
 def test_head_outputs_class_probabilities(submission):
-    answer, num_classes = built(submission)
+    answer, kwargs = built(submission)
+    num_classes = kwargs["num_classes"]
     out = np.asarray(answer["output"], dtype=np.float64)
     check(out.ndim == 2 and len(out) == 8, f"build_transfer_model(base, {num_classes}) on 8 images should output "
           f"one row of class scores per image, but it output shape {out.shape}.")
