@@ -54,9 +54,18 @@ def _layers(model):
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
+_LAYERS = {}
+
+
 def lenet_layers(sub, activation=None):
-    """build_lenet([activation]): each layer's class, config values and parameter count; the total."""
-    model = _model(sub, activation)
+    """build_lenet([activation]): each layer's class, config values and parameter count; the total.
+    Several specs ask for it: it is built once per activation in this worker (one submission's)."""
+    if activation not in _LAYERS:
+        _LAYERS[activation] = _describe_layers(_model(sub, activation))
+    return _LAYERS[activation]
+
+
+def _describe_layers(model):
     layers = []
     for layer in _layers(model):
         config = layer.get_config()
