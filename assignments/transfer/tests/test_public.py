@@ -17,8 +17,9 @@ from grader.spec import check, fail, points
 # The run every training test shares: the head trains N_TRAIN images for EPOCHS (batch BATCH, the
 # judge's Adam at 1e-2), then fine-tuning fits the first TUNE_N images for TUNE_EPOCHS.
 N_TRAIN, N_TEST, EPOCHS, BATCH, TUNE_N, TUNE_EPOCHS = 400, 500, 6, 32, 96, 2
-# Measured with the reference solution over 100 seeds (see the README): held-out accuracy at least
-# 0.86 after this training; chance is 0.20.
+# Measured over 40 seeds: the reference solution reaches 0.87-0.97 held-out accuracy after this
+# training (mean 0.92); a head on inputs rescaled to [-1, 1] (the Keras guide's Xception preprocessing,
+# wrong for this base) stays at chance, 0.20-0.21 (12 seeds). The bar sits between them.
 ACCURACY_BAR = 0.65
 
 KERAS3_NOTE = (
