@@ -4,6 +4,12 @@
 
 Prints per-submission wall time, peak memory (all grader processes together) and the ratios
 batch / (N x one cold import) and check / one cold import.
+
+    python3 dev.py bench --assignments transfer,lenet [--copies 8] [--jobs 2]
+
+Per assignment instead: grades N submissions made of the reference solution and its mutants (in
+turn) with public and hidden specs, and prints seconds per submission for each assignment side by
+side, with the load average before and after (the machine may be shared).
 """
 from __future__ import annotations
 
@@ -113,13 +119,45 @@ def isolation_cost(work: Path, n: int, jobs: int) -> None:
           + ", ".join(f"{m} {' '.join(f'{t:.2f}' for t in times[m])}" for m in times))
 
 
+def assignment_submissions(folder: Path, slug: str, n: int) -> None:
+    """N submissions of one assignment: its reference solution, then each mutant, in turn."""
+    solutions = ROOT / "solutions" / slug
+    sources = [solutions / "solution.py", *sorted((solutions / "mutants").glob("*.py"))]
+    folder.mkdir(parents=True)
+    for i in range(n):
+        shutil.copy(sources[i % len(sources)], folder / f"s{i:03d}.py")
+
+
+def per_assignment(slugs: list[str], copies: int, jobs: int) -> None:
+    """Seconds per submission for each assignment, graded as a batch with hidden specs."""
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    load_before = os.getloadavg()
+    seconds = {}
+    for slug in slugs:
+        assignment_submissions(work / slug, slug, copies)
+        elapsed, _ = timed([*GRADER, "grade", slug, str(work / slug), "--out", str(work / f"{slug}-out"),
+                            "--jobs", str(jobs), "--quiet", "--seed", "1"])
+        seconds[slug] = elapsed / copies
+    load_after = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"{copies} submissions each (solution and mutants), --jobs {jobs}, seconds per submission:")
+    print("  ".join(f"{slug:>12}" for slug in slugs))
+    print("  ".join(f"{seconds[slug]:>12.2f}" for slug in slugs))
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=25)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-runs", type=int, default=0, help="cold imports to time (default: N)")
     parser.add_argument("--no-isolation-cost", action="store_true", help="skip the before/after isolation batches")
+    parser.add_argument("--assignments", default="", help="comma-separated slugs: time each one instead")
+    parser.add_argument("--copies", type=int, default=8, help="submissions per assignment (with --assignments)")
     args = parser.parse_args()
+    if args.assignments:
+        per_assignment([s for s in args.assignments.split(",") if s], args.copies, args.jobs)
+        return
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     (work / "class").mkdir()
     make_submissions(work / "class", args.n)

@@ -55,7 +55,7 @@ def result_table(report: dict[str, Any], *, width: int = 100) -> str:
             mark = OUTCOME_MARK.get(test["outcome"], plain(test["outcome"], 20).upper())
             pts = f"{test['score']:g}/{test['points']:g}"
             lines.append(f"  {mark:<5} {name:<{name_width}} {pts:>7}")
-            if test["outcome"] != "passed" and test["message"]:
+            if test["message"] and (test["outcome"] != "passed" or not test["points"]):  # 0 points: a note
                 lines.extend(_wrap(plain(test["message"]), width, indent=8))
     for note in _extraction_notes(report):
         lines.append(f"  note: {plain(note)}")

@@ -95,7 +95,7 @@ class ResultCollector:
 
     def _outcome(self, nodeid: str, report: pytest.TestReport, call: pytest.CallInfo[None]) -> TestOutcome:
         name, points, visibility = self.expected[nodeid]
-        kind, message, internal = "passed", "", None
+        kind, message, internal = "passed", _note(report), None
         if report.skipped:
             kind, message = "skipped", "This check was skipped."
         elif report.failed:
@@ -111,6 +111,12 @@ class ResultCollector:
                 name=name, points=points, outcome="error", visibility=visibility, duration_s=0.0,
                 device=self._device, message="This check produced no result."))
         return out
+
+
+def _note(report: pytest.TestReport) -> str:
+    """A passing spec's note to the student (`record_property("note", text)`), or ""."""
+    notes = [str(value) for key, value in report.user_properties if key == "note"]
+    return " ".join(notes)[:2000]
 
 
 def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str | None]:

@@ -61,6 +61,14 @@ def test_passed_tests_show_no_message() -> None:
     assert "should not be shown" not in result_table(report)
 
 
+def test_a_zero_point_test_that_passes_shows_its_note() -> None:
+    report = make_report([spec_result("shape", 2, "passed"),
+                          spec_result("keras3 note", 0, "passed", "Note (no points lost): Keras 3 differs.")])
+    assert result_table(report).splitlines()[1:] == [
+        "  PASS  shape           2/2", "  PASS  keras3 note     0/0", "        Note (no points lost): Keras 3 differs.",
+        "  Total: 2 / 2"]
+
+
 def test_failure_without_message_shows_just_the_row() -> None:
     report = make_report([spec_result("shape", 2, "failed", "")])
     assert result_table(report).splitlines()[1:] == ["  FAIL  shape     0/2", "  Total: 0 / 2"]

@@ -62,3 +62,13 @@ def test_a_memory_limit_kill_says_so():
     exc = WorkerCrashed("it used more than the 1200 MB of memory allowed", flag="memory-limit")
     outcome, message, _ = classify(exc, "hidden")
     assert outcome == "error" and "more than the 1200 MB of memory allowed" in message
+
+
+def test_a_passing_spec_can_carry_a_note_and_nothing_else():
+    import types
+
+    from grader.judge import _note
+
+    report = types.SimpleNamespace(user_properties=[("note", "Keras 3 differs here."), ("other", 42)])
+    assert _note(report) == "Keras 3 differs here."
+    assert _note(types.SimpleNamespace(user_properties=[("other", "not for students")])) == ""

@@ -54,9 +54,18 @@ def _layers(model):
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
+_LAYERS = {}
+
+
 def lenet_layers(sub, activation=None):
-    """build_lenet([activation]): each layer's class, config values and parameter count; the total."""
-    model = _model(sub, activation)
+    """build_lenet([activation]): each layer's class, config values and parameter count; the total.
+    Several specs ask for it: it is built once per activation in this worker (one submission's)."""
+    if activation not in _LAYERS:
+        _LAYERS[activation] = _describe_layers(_model(sub, activation))
+    return _LAYERS[activation]
+
+
+def _describe_layers(model):
     layers = []
     for layer in _layers(model):
         config = layer.get_config()
@@ -80,13 +89,30 @@ def lenet_forward(sub, X, weights, activation=None):
     return {"shapes": shapes, "output": model(tf.constant(X), training=False)}
 
 
+def lenet_default(sub, X):
+    """build_lenet() and build_lenet("sigmoid") with the same parameters (the first one's initial
+    ones): both outputs on X, whatever the architecture, so the default is judged on its own."""
+    default, sigmoid = _model(sub, None), _model(sub, "sigmoid")
+    sigmoid.set_weights(default.get_weights())
+    X = tf.constant(X)
+    return {"default": default(X, training=False), "sigmoid": sigmoid(X, training=False)}
+
+
+def _outputs_probabilities(model, X):
+    out = np.asarray(model(tf.constant(X), training=False), dtype=np.float64)
+    return bool(out.ndim == 2 and np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
+
+
 def train(sub, n_train, data_seed, epochs, batch_size, X_test):
-    """Compile build_lenet("relu") with Adam and fit it on offline images; its predictions on X_test."""
+    """Compile build_lenet("relu") with the judge's settings (Adam, sparse cross-entropy on what the
+    model outputs: probabilities or, without softmax, logits) and fit it on offline images; its
+    outputs on X_test."""
     X, y = make_images(int(n_train), int(data_seed))
     model = sub.build_lenet("relu")
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    from_logits = not _outputs_probabilities(model, X[:8, ..., None])
+    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
     model.fit(X[..., None], y, epochs=int(epochs), batch_size=int(batch_size), verbose=0)
-    return model.predict(X_test, batch_size=256, verbose=0)
+    return model(tf.constant(X_test), training=False)
 
 
 # -- flatten_size -------------------------------------------------------------------------------

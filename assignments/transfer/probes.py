@@ -1,13 +1,34 @@
 """Probes for `transfer`: they run in the worker, load the project's pretrained base, hand it to
-the student's functions, train briefly on data the judge sent, and report plain data (flags,
-counts, optimizer settings, how far the base's weights and statistics moved, predictions).
-They never judge anything."""
+the student's functions, train on the project's offline images, and report plain data (flags,
+optimizer settings, how far the base's weights and statistics moved, predictions). They never
+judge anything.
+
+One mistake must cost one clause, so where a probe needs a trained model to look at something
+else it trains with the judge's own compile settings; only the fine-tuning fit, which is where
+`fine_tune`'s compile is the thing checked, uses the student's (with the labels in whichever
+form the student's loss accepts).
+
+Several specs assert on the same training run. Each probe keeps its answer for the arguments it
+was given, so the specs that send the same arguments share one run; the cache lives in this
+worker process, which serves one submission only.
+"""
 import math
 
 import numpy as np
 import tensorflow as tf
 
+from grader.offline_data import new_task
 from grader.pretrained import load_base
+
+_ANSWERS = {}
+
+
+def _remembered(name, kwargs, compute):
+    """The answer of probe `name` for these arguments, computed once per worker."""
+    key = (name, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+    if key not in _ANSWERS:
+        _ANSWERS[key] = compute()
+    return _ANSWERS[key]
 
 
 def _snapshot(base):
@@ -36,75 +57,166 @@ def _training_setup(model):
     return {"optimizer": type(optimizer).__name__, "learning_rate": _learning_rate(optimizer)}
 
 
+def _error(exc):
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def _flags(model, base):
-    """Trainable flags of the base and its layers, and which trainable variables belong to the base."""
+    """Trainable flags of the base and its layers, and how many trainable variables belong to the base."""
     base_ids = {id(v) for v in base.weights}
-    trainable = list(model.trainable_weights)
     return {
         "base_trainable": bool(base.trainable),
         "base_layers": [{"name": layer.name, "kind": type(layer).__name__, "trainable": bool(layer.trainable)}
                         for layer in base.layers if layer.weights],
-        "trainable_shapes": [list(v.shape) for v in trainable],
-        "trainable_in_base": sum(id(v) in base_ids for v in trainable),
-        "uses_base": any(id(v) in base_ids for v in model.weights),
+        "trainable_in_base": sum(id(v) in base_ids for v in model.trainable_weights),
     }
 
 
 def _head(model, base):
-    """The Dense layers of the model outside the base: units, activation name, kernel shape."""
+    """The Dense layers of the model outside the base (units, activation, kernel shape), and the
+    shapes of every variable outside the base."""
     inside = {id(layer) for layer in base._flatten_layers()}
-    head = []
+    base_ids = {id(v) for v in base.weights}
+    dense = []
     for layer in model._flatten_layers(include_self=False):
         if id(layer) in inside or not isinstance(layer, tf.keras.layers.Dense):
             continue
         activation = getattr(layer, "activation", None)
-        head.append({"units": int(layer.units),
-                     "activation": getattr(activation, "__name__", type(activation).__name__),
-                     "kernel_shape": list(layer.kernel.shape) if layer.built else None})
-    return head
+        dense.append({"units": int(layer.units),
+                      "activation": getattr(activation, "__name__", type(activation).__name__),
+                      "kernel_shape": list(layer.kernel.shape) if layer.built else None})
+    return {"head": dense, "head_shapes": [list(v.shape) for v in model.weights if id(v) not in base_ids],
+            "uses_base": any(id(v) in base_ids for v in model.weights)}
 
 
-def build(sub, num_classes, X, y):
-    """build_transfer_model(base, num_classes): flags, head, optimizer, output and compiled loss on X, y."""
+def _compiled_loss(model, y, probabilities):
+    """The model's compiled loss for integer labels y and the judge's class probabilities (not the
+    model's output: the loss is judged on its own), or the error computing it raised."""
+    try:
+        loss = model.compute_loss(y=tf.constant(y), y_pred=tf.constant(probabilities), training=False)
+        return {"loss": float(np.asarray(loss)), "loss_error": None}
+    except Exception as exc:  # noqa: BLE001 - a loss that cannot take integer labels is the answer
+        return {"loss": None, "loss_error": _error(exc)}
+
+
+def build(sub, num_classes, data_seed, n, labels, probabilities):
+    """build_transfer_model(base, num_classes): head, optimizer, output on n images, and the compiled
+    loss on the judge's labels and probabilities."""
+    kwargs = {"num_classes": num_classes, "data_seed": data_seed, "n": n, "labels": labels,
+              "probabilities": probabilities}
+    return _remembered("build", kwargs, lambda: _build(sub, int(num_classes), int(data_seed), int(n),
+                                                       labels, probabilities))
+
+
+def _build(sub, num_classes, data_seed, n, labels, probabilities):
+    X, _ = new_task(n, data_seed)
     base = load_base()
     base_output = [int(d) for d in base.output.shape[1:]]
-    model = sub.build_transfer_model(base, int(num_classes))
+    model = sub.build_transfer_model(base, num_classes)
     if not isinstance(model, tf.keras.Model):
         return {"model": type(model).__name__, "base_output_shape": base_output}
-    probabilities = model(tf.constant(X), training=False)  # builds a lazily built head first
-    report = {"model": "Model", "base_output_shape": base_output, **_flags(model, base),
+    output = model(tf.constant(X), training=False)  # builds a lazily built head first
+    report = {"model": "Model", "base_output_shape": base_output, **_head(model, base),
               **_training_setup(model), "compiled": bool(getattr(model, "compiled", False)),
-              "head": _head(model, base), "output": probabilities, "loss": None}
+              "output": np.asarray(output), "loss": None, "loss_error": None}
     if report["compiled"]:
-        loss = model.compute_loss(x=tf.constant(X), y=tf.constant(y), y_pred=probabilities, training=False)
-        report["loss"] = float(np.asarray(loss))
+        report.update(_compiled_loss(model, np.asarray(labels), np.asarray(probabilities, dtype=np.float32)))
     return report
 
 
-def head_training(sub, X, y, X_test, epochs, batch_size):
-    """Fit the model from build_transfer_model(base, 5) on (X, y); report base changes and test outputs."""
+def _outputs_probabilities(model, X):
+    out = np.asarray(model(tf.constant(X), training=False), dtype=np.float64)
+    return bool(out.ndim == 2 and np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
+
+
+def _judge_compile(model, X):
+    """The judge's own settings: Adam at 1e-2, sparse cross-entropy on what the model outputs."""
+    from_logits = not _outputs_probabilities(model, X[:8])
+    model.compile(optimizer=tf.keras.optimizers.Adam(1e-2),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+
+
+def _called_with_training_false(base):
+    """True when a functional graph calls `base` with training=False: Keras 3 records each symbolic
+    call's arguments on a node of the called layer (the base is new in every probe, so its nodes are
+    the student's). Subclassed models make no such nodes."""
+    for node in getattr(base, "_inbound_nodes", []):
+        kwargs = getattr(getattr(node, "arguments", None), "kwargs", None) or {}
+        if kwargs.get("training", None) is False:
+            return True
+    return False
+
+
+def run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate):
+    """The whole exercise once: build, train the head, fine-tune. See `_run` for what is reported."""
+    kwargs = {"data_seed": data_seed, "test_seed": test_seed, "n_train": n_train, "n_test": n_test,
+              "epochs": epochs, "batch_size": batch_size, "tune_n": tune_n, "tune_epochs": tune_epochs,
+              "learning_rate": learning_rate}
+    return _remembered("run", kwargs, lambda: _run(sub, **kwargs))
+
+
+def _run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate):
+    """Build the model, train its head with the judge's settings (reports how far the base moved and
+    the predictions on held-out images), then fine_tune(model, base) and fine_tune(model, base,
+    learning_rate) (reports the flags and optimizer after each) and fit with the student's compile
+    (reports how far the base moved, in how many steps)."""
+    X, y = new_task(int(n_train), int(data_seed))
+    X_test, _ = new_task(int(n_test), int(test_seed))
     base = load_base()
-    before = _snapshot(base)
     model = sub.build_transfer_model(base, 5)
+    if not isinstance(model, tf.keras.Model):
+        raise TypeError(f"build_transfer_model returned a {type(model).__name__}, not a Keras model")
+    _judge_compile(model, X)
+    before = _snapshot(base)
     model.fit(X, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0)
-    return {"base_changes": _changes(before, base),
-            "probabilities": model.predict(X_test, batch_size=256, verbose=0)}
-
-
-def fine_tuning(sub, X, y, head_epochs, tune_epochs, batch_size, learning_rate=None):
-    """Build and fit the head, then fine_tune(model, base[, learning_rate]) and fit again.
-
-    Reports what fine_tune returned, the trainable flags and optimizer after it, and how far
-    each base variable moved during the fine-tuning fit (and in how many optimizer steps)."""
-    base = load_base()
-    model = sub.build_transfer_model(base, 5)
-    model.fit(X, y, epochs=int(head_epochs), batch_size=int(batch_size), verbose=0)
-    kwargs = {} if learning_rate is None else {"learning_rate": float(learning_rate)}
-    returned = sub.fine_tune(model, base, **kwargs)
-    tuned = returned if isinstance(returned, tf.keras.Model) else model
-    report = {"returned_model": returned is model, **_flags(tuned, base), **_training_setup(tuned)}
-    before = _snapshot(base)
-    tuned.fit(X, y, epochs=int(tune_epochs), batch_size=int(batch_size), shuffle=False, verbose=0)
-    report["base_changes"] = _changes(before, base)
-    report["steps"] = int(tune_epochs) * math.ceil(len(X) / int(batch_size))
+    report = {"head_changes": _changes(before, base),
+              "probabilities": np.asarray(model(tf.constant(X_test), training=False)),
+              "training_false_in_graph": _called_with_training_false(base)}
+    report.update(_fine_tuning(sub, model, base, X[:int(tune_n)], y[:int(tune_n)], int(tune_epochs),
+                               int(batch_size), float(learning_rate)))
     return report
+
+
+def _fine_tuning(sub, model, base, X, y, epochs, batch_size, learning_rate):
+    report = {"fine_tune_error": None, "tune_error": None, "base_changes": None, "judge_unfroze": False}
+    try:
+        returned_default = sub.fine_tune(model, base)
+        report["default"] = _training_setup(returned_default if isinstance(returned_default, tf.keras.Model)
+                                            else model)
+        returned = sub.fine_tune(model, base, learning_rate=learning_rate)
+    except Exception as exc:  # noqa: BLE001 - the fine_tune tests say what it raised
+        report["fine_tune_error"] = _error(exc)
+        return report
+    tuned = returned if isinstance(returned, tf.keras.Model) else model
+    report.update({"returned_model": returned is model and returned_default is model,
+                   **_flags(tuned, base), **_training_setup(tuned)})
+    if not base.trainable:  # so that recompiling is checked on its own, whether or not fine_tune unfroze
+        base.trainable = True
+        report["judge_unfroze"] = True
+    before = _snapshot(base)
+    try:
+        _fit_with_student_compile(tuned, X, y, epochs, batch_size)
+    except Exception as exc:  # noqa: BLE001
+        report["tune_error"] = _error(exc)
+        return report
+    report["base_changes"] = _changes(before, base)
+    report["steps"] = epochs * math.ceil(len(X) / batch_size)
+    return report
+
+
+def _fit_with_student_compile(model, X, y, epochs, batch_size):
+    """Fit with integer labels, or one-hot labels when the compiled loss rejects integers
+    (categorical instead of sparse cross-entropy is checked by its own test)."""
+    model.fit(X, _labels_for_compiled_loss(model, X, y), epochs=epochs, batch_size=batch_size, shuffle=False,
+              verbose=0)
+
+
+def _labels_for_compiled_loss(model, X, y):
+    """`y` if the compiled loss takes integer labels, else `y` one-hot (tried before fit: a fit that
+    fails half-way leaves Keras unable to train the model again)."""
+    y_pred = model(tf.constant(X[:2]), training=False)
+    try:
+        model.compute_loss(x=tf.constant(X[:2]), y=tf.constant(y[:2]), y_pred=y_pred, training=False)
+        return y
+    except Exception:  # noqa: BLE001 - any loss that cannot take integers gets one-hot labels
+        return np.eye(int(y_pred.shape[-1]), dtype=np.float32)[y]

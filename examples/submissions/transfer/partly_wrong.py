@@ -1,5 +1,6 @@
 """Transfer learning exercise: the Keras guide's recipe (functional model, training=False).
-Two slips: Keras 3 overrides training=False during fit, and fine_tune hard-codes 1e-4."""
+One slip: fine_tune hard-codes 1e-4. The functional training=False is accepted; the report carries a
+note on how Keras 3 treats it during fit once the base is unfrozen."""
 import tensorflow as tf
 from tensorflow import keras
 

@@ -1,4 +1,7 @@
-"""Mutant: build_lenet ignores `activation` and always uses sigmoid."""
+"""Mutant: build_lenet ignores `activation` and always uses sigmoid.
+
+Fails: test_forward_pass_with_given_weights_and_activation, test_relu_lenet_learns_the_offline_images
+"""
 import numpy as np
 import tensorflow as tf
 

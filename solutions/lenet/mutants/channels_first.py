@@ -1,4 +1,7 @@
-"""Mutant: to_channels_last puts the channel first: shape (N, 1, 28, 28)."""
+"""Mutant: to_channels_last puts the channel first: shape (N, 1, 28, 28).
+
+Fails: test_to_channels_last_on_flat_images, test_to_channels_last_on_square_images
+"""
 import numpy as np
 import tensorflow as tf
 

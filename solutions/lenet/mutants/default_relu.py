@@ -1,4 +1,7 @@
-"""Mutant: the default activation is relu instead of sigmoid."""
+"""Mutant: the default activation is relu instead of sigmoid.
+
+Fails: test_default_activation_is_sigmoid
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: flatten_size forgets the unpadded convolution (the lecture's 30 x 30 -> 7 x 7)."""
+"""Mutant: flatten_size forgets the unpadded convolution (the lecture's 30 x 30 -> 7 x 7).
+
+Fails: test_flatten_size_for_28_by_28, test_flatten_size_for_other_sizes
+"""
 import numpy as np
 import tensorflow as tf
 

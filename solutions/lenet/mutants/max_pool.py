@@ -1,4 +1,7 @@
-"""Mutant: MaxPool2D instead of AvgPool2D."""
+"""Mutant: MaxPool2D instead of AvgPool2D.
+
+Fails: test_layer_types_in_order, test_forward_pass_with_given_weights_and_activation
+"""
 import numpy as np
 import tensorflow as tf
 

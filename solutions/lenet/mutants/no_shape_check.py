@@ -1,4 +1,7 @@
-"""Mutant: to_channels_last reshapes anything with reshape(-1, 28, 28, 1) and never raises ValueError."""
+"""Mutant: to_channels_last reshapes anything with reshape(-1, 28, 28, 1) and never raises ValueError.
+
+Fails: test_to_channels_last_rejects_other_shapes
+"""
 import numpy as np
 import tensorflow as tf
 

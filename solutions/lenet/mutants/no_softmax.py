@@ -1,4 +1,7 @@
-"""Mutant: the last Dense layer has no softmax."""
+"""Mutant: the last Dense layer has no softmax.
+
+Fails: test_forward_pass_with_given_weights_and_activation
+"""
 import numpy as np
 import tensorflow as tf
 

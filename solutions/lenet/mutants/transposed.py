@@ -1,4 +1,7 @@
-"""Mutant: to_channels_last transposes each image (rows and columns swapped)."""
+"""Mutant: to_channels_last transposes each image (rows and columns swapped).
+
+Fails: test_to_channels_last_on_flat_images, test_to_channels_last_on_square_images
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: the convolutions have 16 then 6 filters (swapped)."""
+"""Mutant: the convolutions have 16 then 6 filters (swapped).
+
+Fails: test_lenet_has_61706_parameters, test_filters_kernels_and_padding, test_forward_pass_with_given_weights_and_activation
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: Flatten instead of global average pooling before the Dense head."""
+"""Mutant: Flatten instead of global average pooling before the Dense head.
+
+Fails: test_head_pools_before_one_dense_layer
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: fine_tune unfreezes the base and sets the learning rate but does not recompile."""
+"""Mutant: fine_tune unfreezes the base and sets the learning rate but does not recompile.
+
+Fails: test_fine_tune_recompiles
+"""
 import tensorflow as tf
 
 

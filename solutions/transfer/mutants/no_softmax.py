@@ -1,4 +1,7 @@
-"""Mutant: a linear head trained on logits (from_logits=True): the outputs are not probabilities."""
+"""Mutant: a linear head trained on logits (from_logits=True): the outputs are not probabilities.
+
+Fails: test_head_outputs_class_probabilities
+"""
 import tensorflow as tf
 
 

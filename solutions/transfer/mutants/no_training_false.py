@@ -1,5 +1,8 @@
 """Mutant: passes fit's training flag to the base instead of training=False: BatchNormalization
-statistics move once fine_tune unfreezes the base."""
+statistics move once fine_tune unfreezes the base.
+
+Fails: test_base_runs_in_inference_mode
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: the base is never frozen, so its weights change while the head trains."""
+"""Mutant: the base is never frozen, so its weights change while the head trains.
+
+Fails: test_base_is_frozen_while_the_head_trains
+"""
 import tensorflow as tf
 
 

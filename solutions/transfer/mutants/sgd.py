@@ -1,4 +1,7 @@
-"""Mutant: compiles with SGD instead of Adam."""
+"""Mutant: compiles with SGD instead of Adam.
+
+Fails: test_compiled_with_adam
+"""
 import tensorflow as tf
 
 

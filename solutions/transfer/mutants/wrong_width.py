@@ -1,4 +1,7 @@
-"""Mutant: the head has 10 units whatever num_classes is."""
+"""Mutant: the head has 10 units whatever num_classes is.
+
+Fails: test_head_has_num_classes_outputs
+"""
 import tensorflow as tf
 
 

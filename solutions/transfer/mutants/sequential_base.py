@@ -1,15 +1,15 @@
-"""Mutant: the Keras 2 guide's functional model with base(inputs, training=False): in Keras 3 fit's
-training=True overrides it, so BatchNormalization statistics move once fine_tune unfreezes the base."""
+"""Mutant: a Sequential model [base, pooling, Dense] never calls the base with training=False, so
+its BatchNormalization statistics move once fine_tune unfreezes it.
+
+Fails: test_base_runs_in_inference_mode
+"""
 import tensorflow as tf
 
 
 def build_transfer_model(base, num_classes):
     base.trainable = False
-    inputs = tf.keras.Input(shape=base.input.shape[1:])
-    x = base(inputs, training=False)
-    x = tf.keras.layers.GlobalAveragePooling2D()(x)
-    outputs = tf.keras.layers.Dense(num_classes, activation="softmax")(x)
-    model = tf.keras.Model(inputs, outputs)
+    model = tf.keras.Sequential([base, tf.keras.layers.GlobalAveragePooling2D(),
+                                 tf.keras.layers.Dense(num_classes, activation="softmax")])
     model.compile(optimizer=tf.keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
