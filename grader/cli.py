@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     selfcheck.add_argument("--jobs", type=int, default=None)
-    selfcheck.add_argument("--seed", type=int)
+    selfcheck.add_argument("--seed", type=int, help="first seed; the others are SEED+1000, SEED+2000, ...")
+    selfcheck.add_argument("--seeds", type=int, default=1, metavar="N",
+                           help="grade every case under N seeds (default 1; CI uses 5)")
 
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"grader failure: {failure}", file=sys.stderr)
         return 1 if run_.grader_failures else 0
     if args.command == "selfcheck":
-        return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed) else 1
+        return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
     if args.command == "release":
         api.release(args.assignments, out=args.out)
         return 0
