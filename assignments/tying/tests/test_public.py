@@ -82,7 +82,7 @@ def check_structure(answer, units):
 
 @points(1.5)
 def test_tied_net_output(submission, rng):
-    X, _, w_shared, w_out = tied_problem(rng, 4, int(rng.integers(3, 7)), image=True)
+    X, _, w_shared, w_out = tied_problem(rng, 4, int(rng.choice([3, 5, 6])), image=True)  # batch is never 4
     answer = submission.call("tied_forward", X=X, w_shared=w_shared, w_out=w_out)
     check_structure(answer, 4)
     expected, _ = forward(X, w_shared, w_out)
