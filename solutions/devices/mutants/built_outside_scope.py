@@ -1,7 +1,6 @@
 """Mutant: build_mirrored calls build_fn() before entering the strategy's scope (plain variables).
 
-Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices,
-    test_build_fn_called_once_and_returned
+Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices
 """
 import tensorflow as tf
 

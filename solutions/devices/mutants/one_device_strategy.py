@@ -1,7 +1,6 @@
 """Mutant: uses OneDeviceStrategy on try_gpu(): the variables are not mirrored.
 
-Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices,
-    test_build_fn_called_once_and_returned
+Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices
 """
 import tensorflow as tf
 
