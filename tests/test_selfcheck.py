@@ -8,7 +8,7 @@ import pytest
 
 from grader.course import load_assignment
 from grader.errors import UsageError
-from grader.selfcheck import Case, cases, check_cases, declared_fails, judge_case, seed_list
+from grader.selfcheck import Case, cases, check_cases, declared_fails, judge_case, seed_list, structure_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,9 +73,13 @@ def test_seed_list_is_reproducible_from_seed():
         seed_list(7, 0)
 
 
-def test_every_hand_written_mutant_of_concat_declares_tests_that_exist():
-    every = cases(load_assignment("concat"))
+def test_every_concat_mutant_declares_its_clause_and_a_typo_in_one_is_a_problem():
+    concat = load_assignment("concat")
+    every = cases(concat)
     assert all(c.fails for c in every if c.expect == "below")
+    assert structure_problems(concat, every) == []
+    typo = Case("mutant typo", Path("typo.py"), "below", frozenset({"test_axis_argument_is_used", "test_nope"}))
+    assert structure_problems(concat, [typo]) == ["mutant typo: its Fails: line names no such test: test_nope"]
 
 
 def test_grading_under_two_seeds_catches_a_mutant_outside_its_clause():
