@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     grade.add_argument("--format", default="json", help="json (always), gradescope, junit; comma-separated")
     grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
-    grade.add_argument("--seed", type=int, help="fix the random inputs (default: new each run, recorded)")
+    grade.add_argument("--seed", type=int,
+                       help="fix the random inputs (default: the seed --out was graded under, else new; recorded)")
     grade.add_argument("--force", action="store_true", help="re-grade even unchanged submissions")
     grade.add_argument("--max-mb", type=float, help="largest submission file accepted, in MB")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
