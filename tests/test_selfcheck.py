@@ -91,3 +91,11 @@ def test_grading_under_two_seeds_catches_a_mutant_outside_its_clause():
     assert good.ok and good.scores == (10.0, 10.0)
     assert not bad.ok and "outside its Fails: list, in test_gradients_reach_both_subnets" in bad.detail
 
+
+
+def test_cli_passes_seeds_through():
+    from grader.cli import build_parser
+
+    args = build_parser().parse_args(["selfcheck", "concat", "--seeds", "5", "--seed", "3"])
+    assert (args.assignments, args.seeds, args.seed) == (["concat"], 5, 3)
+    assert build_parser().parse_args(["selfcheck"]).seeds == 1
