@@ -8,9 +8,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.util
+import json
 import os
 import secrets
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -126,9 +128,10 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     entries = [e for e in discover([Path(p) for p in paths])
                if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
     out_dir.mkdir(parents=True, exist_ok=True)
+    seed = _previous_seed(out_dir) if seed is None else seed
     plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
     plan = dataclasses.replace(plan, hide=(*plan.hide, str(out_dir.resolve())))
-    hashes = {"specs": specs_hash(plan)}
+    hashes = {"specs": specs_hash(plan), "seed": str(plan.seed)}  # another seed is another grade
     run = GradeRun(out=out_dir)
     todo = []
     for entry in entries:
@@ -179,12 +182,27 @@ def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str
     return {f: FORMATS[f].file_name(submission_id) for f in formats}
 
 
+def _previous_seed(out: Path) -> int | None:
+    """Without `--seed`, a run into an earlier run's `--out` keeps its seed (so it can reuse its reports):
+    the seed in summary.json, else the one most reports there were graded under; None for a new folder."""
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = None
+    if isinstance(summary, dict) and type(summary.get("seed")) is int:
+        return int(summary["seed"])
+    seeds = Counter(r.get("seed") for r in map(read_report, sorted(out.glob("*.json"))) if r is not None)
+    found = [(n, s) for s, n in seeds.items() if type(s) is int]
+    return max(found)[1] if found else None
+
+
 def _reusable(out: Path, entry: Entry, hashes: dict[str, str]) -> dict[str, Any] | None:
     report = read_report(out / f"{entry.id}.json")
     if report is None or not isinstance(report.get("submission"), dict):
         return None
     wanted = dict(hashes, submission=_sha(entry.path))
-    same = report.get("hashes") == wanted and report["submission"].get("path") == safe_text(str(entry.path))
+    same = (report.get("hashes") == wanted and str(report.get("seed")) == hashes.get("seed")
+            and report["submission"].get("path") == safe_text(str(entry.path)))
     return report if same else None
 
 
@@ -305,11 +323,11 @@ def _not_graded(plan: Plan, entry: Entry, kind: str, message: str) -> dict[str, 
 
 
 def selfcheck(assignments: list[str] | None = None, *, jobs: int | None = None, seed: int | None = None,
-              stream: TextIO | None = None) -> bool:
-    """Solution full, stubs 0, every mutant below full; prints a table."""
+              seeds: int = 1, stream: TextIO | None = None) -> bool:
+    """Under each of `seeds` seeds: solution full, stubs 0, every mutant caught within its clause."""
     from grader.selfcheck import run_selfcheck
 
-    return run_selfcheck(list(assignments or []), jobs=jobs, seed=seed, stream=stream)
+    return run_selfcheck(list(assignments or []), jobs=jobs, seed=seed, seeds=seeds, stream=stream)
 
 
 def mutate(assignments: list[str] | None = None, *, jobs: int | None = None, seed: int | None = None,

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", default="json,html",
                        help="json (always), html (default: DIR/index.html), gradescope, junit; comma-separated")
     grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
-    grade.add_argument("--seed", type=int, help="fix the random inputs (default: new each run, recorded)")
+    grade.add_argument("--seed", type=int,
+                       help="fix the random inputs (default: the seed --out was graded under, else new; recorded)")
     grade.add_argument("--force", action="store_true", help="re-grade even unchanged submissions")
     grade.add_argument("--max-mb", type=float, help="largest submission file accepted, in MB")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -46,10 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     selfcheck.add_argument("--jobs", type=int, default=None)
-    selfcheck.add_argument("--seed", type=int)
+    selfcheck.add_argument("--seed", type=int, help="first seed; the others are SEED+1000, SEED+2000, ...")
+    selfcheck.add_argument("--seeds", type=int, default=1, metavar="N",
+                           help="grade every case (with --mutate: every mutant) under N seeds (default 1; CI uses 5)")
     selfcheck.add_argument("--mutate", action="store_true",
                            help="mutation analysis: grade one-change mutants of each solution, list the survivors")
-    selfcheck.add_argument("--seeds", type=int, default=1, metavar="N", help="with --mutate: grade each mutant under N seeds")
     selfcheck.add_argument("--sample", type=int, metavar="K", help="with --mutate: grade K mutants per assignment, picked by --seed")
     selfcheck.add_argument("--survivors", metavar="FILE", help="with --mutate: JSON file of the survivors "
                                                "(default: mutation-survivors.json)")
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if api.mutate(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds,
                                sample=args.sample, survivors=args.survivors) else 1
     if args.command == "selfcheck":
-        return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed) else 1
+        return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
     if args.command == "release":
         api.release(args.assignments, out=args.out)
         return 0

@@ -57,3 +57,17 @@ def test_a_report_that_cannot_be_written_does_not_stop_the_batch(tmp_path, monke
     api_module._grade_all(plan, entries, {}, 1, finish, failures)
     assert written == [("a", "error"), ("b", "graded")]
     assert failures == ["a: its report could not be written (OSError)"]
+
+
+def test_another_seed_regrades_and_every_report_records_its_seed(tmp_path):
+    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", tmp_path / "b.py")
+    out = tmp_path / "out"
+    assert grade("concat", [tmp_path / "b.py"], out=out, seed=5, progress=False, jobs=1).graded == 1
+    again = grade("concat", [tmp_path / "b.py"], out=out, seed=6, progress=False, jobs=1)
+    assert (again.graded, again.reused) == (1, 0)  # graded under seed 5: not a seed-6 grade
+    assert json.loads((out / "b.json").read_text())["seed"] == 6
+    assert json.loads((out / "summary.json").read_text())["seed"] == 6
+    (out / "summary.json").unlink()  # as if killed before the summary: the reports still name the seed
+    resumed = grade("concat", [tmp_path / "b.py"], out=out, progress=False, jobs=1)
+    assert (resumed.graded, resumed.reused) == (0, 1)
+    assert json.loads((out / "summary.json").read_text())["seed"] == 6

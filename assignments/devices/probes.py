@@ -1,5 +1,7 @@
 """Probes for `devices`: they run in the worker, call the student's functions and describe
 what came back as plain data, next to the devices TensorFlow really sees. They never judge."""
+import inspect
+
 import numpy as np
 import tensorflow as tf
 
@@ -27,11 +29,25 @@ def num_gpus(sub):
     return {**_visible(), "value": _describe(sub.num_gpus())}
 
 
+def _first_default(function):
+    """The default of a function's first parameter as plain data: 'none' when it has none,
+    'unknown' when the signature cannot be read, else the value (or its repr)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return "unknown"
+    if not parameters or parameters[0].default is inspect.Parameter.empty:
+        return "none"
+    value = parameters[0].default
+    return value if type(value) is int else repr(value)[:80]
+
+
 def try_gpu(sub, indices):
-    """try_gpu() with no argument, then try_gpu(i) for each index the judge chose."""
+    """try_gpu() with no argument, then try_gpu(i) for each index the judge chose; and the
+    default of try_gpu's argument (which only shows in behaviour where GPUs exist)."""
     values = [_describe(sub.try_gpu())]
     values += [_describe(sub.try_gpu(int(i))) for i in indices]
-    return {**_visible(), "default": values[0], "values": values[1:]}
+    return {**_visible(), "default": values[0], "values": values[1:], "default_index": _first_default(sub.try_gpu)}
 
 
 def try_all_gpus(sub):

@@ -24,14 +24,48 @@ def draw_calls(sub, calls):
     return answers
 
 
+def draw_default(sub, shape):
+    """MyInit()(shape) with no dtype: what came back, or the error it raised."""
+    try:
+        return _describe(sub.MyInit()(tuple(shape)))
+    except Exception as exc:  # the judge words the message
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 def config(sub):
     """The type of MyInit().get_config()."""
     return type(sub.MyInit().get_config()).__name__
 
 
+class _JudgeInit(tf.keras.initializers.Initializer):
+    """The judge's own correct MyInit, which build_net uses while a probe runs, so a probe of
+    build_net's layers never depends on the student's MyInit being right."""
+
+    def __call__(self, shape, dtype=None):
+        data = tf.random.uniform(shape, -10, 10, dtype=dtype or "float32")
+        return data * tf.cast(tf.abs(data) >= 5, data.dtype)
+
+    def get_config(self):
+        return {}
+
+
+def _build_net(sub):
+    """sub.build_net() with the name MyInit in the student's module bound to the judge's initializer."""
+    had, own = "MyInit" in vars(sub), vars(sub).get("MyInit")
+    sub.MyInit = _JudgeInit
+    try:
+        return sub.build_net()
+    finally:
+        if had:
+            sub.MyInit = own
+        else:
+            del sub.MyInit
+
+
 def net_structure(sub, X):
-    """build_net() called on X: its layers' class names, Dense widths and first kernel."""
-    net = sub.build_net()
+    """build_net() called on X: its layers' class names, Dense widths, first kernel, and whether
+    that kernel's initializer is what the name MyInit refers to."""
+    net = _build_net(sub)
     out = net(tf.constant(X))
     layers = list(net.layers)
     return {
@@ -40,13 +74,13 @@ def net_structure(sub, X):
         "output_shape": [int(d) for d in out.shape],
         "kernel": layers[1].weights[0] if len(layers) > 1 and layers[1].weights else None,
         "initializer_is_myinit": bool(len(layers) > 1 and isinstance(
-            getattr(layers[1], "kernel_initializer", None), sub.MyInit)),
+            getattr(layers[1], "kernel_initializer", None), _JudgeInit)),
     }
 
 
 def net_forward(sub, X, weights):
     """build_net() built on X, with the judge's weights set layer by layer; then its output on X."""
-    net = sub.build_net()
+    net = _build_net(sub)
     net(tf.constant(X))
     dense = [layer for layer in net.layers if layer.weights]
     for layer, w in zip(dense, weights):

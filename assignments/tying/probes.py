@@ -32,12 +32,13 @@ def _student_net(sub, units, X):
 
 
 def tied_forward(sub, X, w_shared, w_out, units=None, via=1):
-    """build_tied_net(units) on X; the judge's shared weights set through net.layers[via] and the
-    output layer's through net.layers[3]; then the output on X."""
+    """build_tied_net(units) on X; the judge's shared weights set through net.layers[via] (or each
+    layer of a list of indices) and the output layer's through net.layers[3]; then the output on X."""
     net, info = _student_net(sub, units, X)
     if len(net.layers) != 4:
         return {**info, "output": None}
-    net.layers[via].set_weights(w_shared)
+    for index in via if isinstance(via, list) else [via]:
+        net.layers[int(index)].set_weights(w_shared)
     net.layers[3].set_weights(w_out)
     return {**info, "output": net(tf.constant(X))}
 

@@ -36,6 +36,9 @@ def test_try_gpu_first_device(submission):
     for what, value in (("try_gpu()", answer["default"]), ("try_gpu(0)", answer["values"][0])):
         name = device_name(value, what)
         check(name == expected, f"{what} {setting} should return {expected!r}, but returned {name!r}.")
+    default = answer["default_index"]  # without GPUs try_gpu() is '/CPU:0' whatever the default: read it
+    check(default in (0, "unknown"), f"try_gpu's argument should default to 0 (try_gpu(i=0): the first GPU), "
+          f"but its default is {default}.")
 
 
 @points(1.5)

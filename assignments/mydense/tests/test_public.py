@@ -9,13 +9,11 @@ def test_centered_layer_subtracts_the_mean(submission, rng):
     X = rng.normal(2.0, 3.0, size=int(rng.integers(4, 9))).astype(np.float32)
     answer = submission.call("centered", X=X)
     assert_close(answer["output"], X - X.mean(), f"CenteredLayer() on a vector of {X.size} numbers")
-    check(answer["variables"] == [], "CenteredLayer should have no parameters, but it created "
-          f"{len(answer['variables'])} variable(s).")
 
 
 @points(1.5)
 def test_mydense_weights_are_built_on_first_call(submission, rng):
-    batch, n_in, units = int(rng.integers(2, 6)), int(rng.integers(3, 30)), int(rng.integers(2, 9))
+    batch, n_in, units = int(rng.integers(2, 6)), int(rng.integers(9, 30)), int(rng.integers(2, 9))  # n_in > units
     X = rng.normal(size=(batch, n_in)).astype(np.float32)
     answer = submission.call("dense_build", units=units, X=X)
     check(answer["before"] == [], f"MyDense({units}) should have no weights before its first call (build "

@@ -83,4 +83,3 @@ def test_params_round_trip_in_a_fresh_process(submission, rng):
     check(bool(np.array_equal(np.asarray(loaded["output"]), np.asarray(saved["output"]))),
           "The MLP returned by load_params, run in a fresh Python process, gives outputs different from the "
           "MLP that was saved: its parameters were not all loaded from the file.")
-    assert_close(loaded["output"], mlp_numpy(X, weights), "The loaded MLP's output", rtol=1e-4, atol=1e-4)

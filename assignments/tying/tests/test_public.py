@@ -53,20 +53,24 @@ def simulate(X, y, w_shared, w_out, epochs, lr):
 
 def tied_problem(rng, units, batch, epochs=1, lr=0.0, image=False):
     """Inputs, targets and weights (float32) on which every ReLU is at least 1e-4 from its kink along
-    the whole SGD path, and both uses of the shared layer contribute to its gradient."""
+    the whole SGD path, the loss falls at every step of that path (so plain SGD at `lr` cannot
+    diverge: no NaN for a correct submission), and both uses of the shared layer contribute to its
+    gradient. Weights are scaled by 1/sqrt(units) so the net's gain stays near 1; about 94% of draws
+    qualify (at most 5 redraws in 15,000 problems measured), so 200 tries never run out."""
     for _ in range(200):
         shape = (batch, 2, units // 2) if image and units % 2 == 0 else (batch, units)
         X = rng.normal(size=shape).astype(np.float32)
-        W = (rng.normal(size=(units, units)) / np.sqrt(units) + 0.2).astype(np.float32)
+        W = (rng.normal(size=(units, units)) / np.sqrt(units) * 0.7 + 0.6 / units).astype(np.float32)
         b = rng.normal(0.1, 0.2, size=units).astype(np.float32)
-        V = rng.normal(size=(units, 1)).astype(np.float32)
+        V = (rng.normal(size=(units, 1)) / np.sqrt(units)).astype(np.float32)
         c = rng.normal(size=1).astype(np.float32)
         y = rng.normal(size=(batch, 1)).astype(np.float32)
         w_shared, w_out = [W, b], [V, c]
         _, g, _ = gradients(X, y, w_shared, w_out)
-        _, _, margin = simulate(X, y, w_shared, w_out, max(epochs, 1), lr)
+        losses, _, margin = simulate(X, y, w_shared, w_out, max(epochs, 1), lr)
+        falls = bool(np.all(np.isfinite(losses))) and (lr == 0 or bool(np.all(np.diff(losses) < 0)))
         size = np.linalg.norm(g["W"])
-        if margin > 1e-4 and min(np.linalg.norm(g["first"]), np.linalg.norm(g["second"])) > 0.2 * size > 0:
+        if falls and margin > 1e-4 and min(np.linalg.norm(g["first"]), np.linalg.norm(g["second"])) > 0.2 * size > 0:
             return X, y, w_shared, w_out
     raise RuntimeError("internal: no well-conditioned problem found")
 
@@ -78,7 +82,7 @@ def check_structure(answer, units):
 
 @points(1.5)
 def test_tied_net_output(submission, rng):
-    X, _, w_shared, w_out = tied_problem(rng, 4, int(rng.integers(3, 7)), image=True)
+    X, _, w_shared, w_out = tied_problem(rng, 4, int(rng.choice([3, 5, 6])), image=True)  # batch is never 4
     answer = submission.call("tied_forward", X=X, w_shared=w_shared, w_out=w_out)
     check_structure(answer, 4)
     expected, _ = forward(X, w_shared, w_out)

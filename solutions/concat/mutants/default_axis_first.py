@@ -1,4 +1,7 @@
-"""Mutant: a default axis of 1 instead of -1 (same on 2-D inputs, wrong on 3-D)."""
+"""Mutant: a default axis of 1 instead of -1 (same on 2-D inputs, wrong on 3-D).
+
+Fails: test_default_axis_is_last
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: ignores the axis argument (always the last axis)."""
+"""Mutant: ignores the axis argument (always the last axis).
+
+Fails: test_axis_argument_is_used
+"""
 import tensorflow as tf
 
 

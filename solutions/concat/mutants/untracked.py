@@ -1,4 +1,7 @@
-"""Mutant: keeps the sub-nets in a closure, so Keras does not track their variables."""
+"""Mutant: keeps the sub-nets in a closure, so Keras does not track their variables.
+
+Fails: test_subnet_variables_are_tracked, test_gradients_reach_both_subnets
+"""
 import tensorflow as tf
 
 

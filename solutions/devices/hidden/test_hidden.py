@@ -94,12 +94,11 @@ def test_mirrored_over_all_devices(submission, rng):
 
 @points(1)
 def test_build_fn_called_once_and_returned(submission, rng):
-    """Catches: building twice (once outside the scope), returning another model or nothing."""
+    """Catches: building twice (once outside the scope), returning another model or nothing.
+    (Whether the variables are mirrored is test_build_mirrored_mirrors_variables' clause.)"""
     answer, *_ = mirrored(submission, rng)
     check(answer["calls"] == 1, f"build_mirrored should call build_fn() once, but called it {answer['calls']} times.")
-    check(bool(answer["same_model"]), "build_mirrored should return the model that build_fn() built in the scope.")
-    check(all(v["mirrored"] for v in answer["variables"]) and len(answer["variables"]) == 2,
-          "The returned model's variables should be the mirrored kernel and bias built in the strategy's scope.")
+    check(bool(answer["same_model"]), "build_mirrored should return the model that build_fn() built.")
 
 
 @points(1)

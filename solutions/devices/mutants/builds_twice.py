@@ -1,4 +1,8 @@
-"""Mutant: build_mirrored builds the model in the scope and then returns a second, unmirrored build."""
+"""Mutant: build_mirrored builds the model in the scope and then returns a second, unmirrored build.
+
+Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices,
+    test_build_fn_called_once_and_returned
+"""
 import tensorflow as tf
 
 

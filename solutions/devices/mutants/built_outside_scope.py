@@ -1,4 +1,7 @@
-"""Mutant: build_mirrored calls build_fn() before entering the strategy's scope (plain variables)."""
+"""Mutant: build_mirrored calls build_fn() before entering the strategy's scope (plain variables).
+
+Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices
+"""
 import tensorflow as tf
 
 

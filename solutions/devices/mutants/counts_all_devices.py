@@ -1,4 +1,7 @@
-"""Mutant: num_gpus counts every logical device (the CPUs too), not the GPUs."""
+"""Mutant: num_gpus counts every logical device (the CPUs too), not the GPUs.
+
+Fails: test_num_gpus_counts_visible_gpus
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: try_gpu returns the lecture's tf.device(...) context instead of the device name."""
+"""Mutant: try_gpu returns the lecture's tf.device(...) context instead of the device name.
+
+Fails: test_try_gpu_first_device, test_try_gpu_past_the_last_gpu
+"""
 import tensorflow as tf
 
 

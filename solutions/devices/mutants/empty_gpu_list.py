@@ -1,4 +1,7 @@
-"""Mutant: try_all_gpus returns [] without GPUs (the lecture's code), not ["/CPU:0"]."""
+"""Mutant: try_all_gpus returns [] without GPUs (the lecture's code), not ["/CPU:0"].
+
+Fails: test_try_all_gpus
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: num_gpus returns the list of GPU devices instead of how many there are."""
+"""Mutant: num_gpus returns the list of GPU devices instead of how many there are.
+
+Fails: test_num_gpus_counts_visible_gpus
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: try_gpu tests num_gpus() >= i, so it names a GPU that does not exist."""
+"""Mutant: try_gpu tests num_gpus() >= i, so it names a GPU that does not exist.
+
+Fails: test_try_gpu_first_device, test_try_gpu_past_the_last_gpu
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: uses OneDeviceStrategy on try_gpu(): the variables are not mirrored."""
+"""Mutant: uses OneDeviceStrategy on try_gpu(): the variables are not mirrored.
+
+Fails: test_build_mirrored_mirrors_variables, test_mirrored_over_all_devices
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: replaces the kernel with a new tf.Variable instead of assigning to it."""
+"""Mutant: replaces the kernel with a new tf.Variable instead of assigning to it.
+
+Fails: test_edit_params_assigns_in_place
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: ignores `dtype`: always returns float32."""
+"""Mutant: ignores `dtype`: always returns float32.
+
+Fails: test_shape_and_dtype_are_honoured
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,9 @@
-"""Mutant: ignores `shape` and always returns a (4, 4) tensor."""
+"""Mutant: ignores `shape` and always returns a (4, 4) tensor.
+
+Fails: test_myinit_returns_the_requested_shape, test_shape_and_dtype_are_honoured,
+    test_default_dtype_is_float32, test_values_only_in_allowed_ranges, test_proportions,
+    test_uniform_within_each_range
+"""
 import tensorflow as tf
 
 

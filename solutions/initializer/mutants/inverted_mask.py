@@ -1,4 +1,7 @@
-"""Mutant: zeroes the entries with |w| >= 5 instead of those with |w| < 5."""
+"""Mutant: zeroes the entries with |w| >= 5 instead of those with |w| < 5.
+
+Fails: test_values_only_in_allowed_ranges, test_proportions
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: the lecture's tf.cast(factor, tf.float32): fails for any dtype but float32."""
+"""Mutant: the lecture's tf.cast(factor, tf.float32): fails for any dtype but float32.
+
+Fails: test_shape_and_dtype_are_honoured, test_default_dtype_is_float32
+"""
 import tensorflow as tf
 
 

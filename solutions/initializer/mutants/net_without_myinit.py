@@ -1,4 +1,7 @@
-"""Mutant: build_net forgets kernel_initializer=MyInit()."""
+"""Mutant: build_net forgets kernel_initializer=MyInit().
+
+Fails: test_build_net_uses_myinit
+"""
 import tensorflow as tf
 
 

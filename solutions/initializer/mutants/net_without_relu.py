@@ -1,4 +1,7 @@
-"""Mutant: build_net's hidden Dense layer has no ReLU."""
+"""Mutant: build_net's hidden Dense layer has no ReLU.
+
+Fails: test_build_net_layers_and_output
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: draws from U(-10, 10) and never zeroes the small entries."""
+"""Mutant: draws from U(-10, 10) and never zeroes the small entries.
+
+Fails: test_values_only_in_allowed_ranges, test_proportions
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: right ranges and proportions, but not uniform within [5, 10] (squares a uniform draw)."""
+"""Mutant: right ranges and proportions, but not uniform within [5, 10] (squares a uniform draw).
+
+Fails: test_uniform_within_each_range
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: takes the absolute value: no negative entries (3/4 of them should not be positive)."""
+"""Mutant: takes the absolute value: no negative entries (3/4 of them should not be positive).
+
+Fails: test_proportions
+"""
 import tensorflow as tf
 
 

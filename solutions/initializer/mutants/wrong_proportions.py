@@ -1,4 +1,7 @@
-"""Mutant: zeroes entries with probability 0.45 instead of 1/2."""
+"""Mutant: zeroes entries with probability 0.45 instead of 1/2.
+
+Fails: test_proportions
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: draws from U(-20, 20) and zeroes |w| < 10 (right proportions, wrong ranges)."""
+"""Mutant: draws from U(-20, 20) and zeroes |w| < 10 (right proportions, wrong ranges).
+
+Fails: test_values_only_in_allowed_ranges, test_proportions
+"""
 import tensorflow as tf
 
 

@@ -1,9 +1,8 @@
 """Hidden specs for `mydense` (grader only). Each names the mistake it exists to catch.
 
-The training spec compares the losses of a few full-batch SGD steps with the judge's own
-float64 simulation. Inputs are redrawn until every ReLU pre-activation along the simulated
-path is at least 1e-4 from zero, so float32 rounding (about 1e-6 here) cannot flip a ReLU and
-the trajectories agree to rtol 1e-3.
+The training spec draws problems on which the judge's own float64 simulation of a few full-batch
+SGD steps lowers the loss by at least 20%, with every ReLU pre-activation along the simulated path
+at least 1e-4 from zero, so float32 rounding (about 1e-6 here) cannot flip a ReLU.
 """
 import numpy as np
 
@@ -46,6 +45,20 @@ def training_problem(rng, epochs, lr):
     raise RuntimeError("internal: no well-conditioned training problem found")
 
 
+def relu_problem(rng, batch, n_in, units):
+    """X, W, b on which a missing ReLU or bias shows: some pre-activation is below -0.5 (relu makes it
+    0, an error of more than 0.5), some bias entry exceeds 0.5 in size, and no pre-activation is within
+    1e-3 of 0 (float32 rounding cannot flip a unit). With batch * units >= 6 normal pre-activations of
+    variance n_in + 1 >= 4, most draws qualify; 1000 tries never run out."""
+    for _ in range(1000):
+        X = rng.normal(size=(batch, n_in)).astype(np.float32)
+        W, b = dense_weights(rng, n_in, units)
+        z = X.astype(np.float64) @ W + b
+        if z.min() < -0.5 and np.abs(b).max() > 0.5 and np.abs(z).min() > 1e-3:
+            return X, W, b
+    raise RuntimeError("internal: no input found on which the ReLU shows")
+
+
 @points(1)
 def test_centered_uses_the_mean_of_the_whole_tensor(submission, rng):
     """Catches: a per-row (or per-column) mean instead of the mean of the whole tensor."""
@@ -58,12 +71,13 @@ def test_centered_uses_the_mean_of_the_whole_tensor(submission, rng):
 
 @points(0.5)
 def test_centered_has_no_parameters(submission, rng):
-    """Catches: parameters (e.g. a learned offset) in CenteredLayer; it must also work after a Dense layer."""
+    """Catches: parameters (e.g. a learned offset) in CenteredLayer, alone or after a Dense layer.
+    (Its output is test_centered_uses_the_mean_of_the_whole_tensor's clause, not this one's.)"""
     X = rng.random((4, 8), dtype=np.float32)
-    w = dense_weights(rng, 8, 16)
-    answer = submission.call("centered_in_sequential", X=X, w=w)
-    dense = X @ w[0] + w[1]
-    assert_close(answer["output"], dense - dense.mean(), "Sequential([Dense(16), CenteredLayer()]) output")
+    alone = submission.call("centered", X=X)
+    check(alone["variables"] == [], "CenteredLayer should have no parameters, but it created "
+          f"{len(alone['variables'])} variable(s).")
+    answer = submission.call("centered_in_sequential", X=X, w=dense_weights(rng, 8, 16))
     assert_equal(answer["trainable"], [[8, 16], [16]], "The shapes of the trainable variables of "
                  "Sequential([Dense(16), CenteredLayer()]) (CenteredLayer should add none)")
 
@@ -74,8 +88,7 @@ def test_mydense_output_is_relu_of_affine(submission, rng):
     batch, n_in, units = int(rng.integers(3, 7)), int(rng.integers(3, 12)), int(rng.integers(2, 9))
     while units == n_in:
         units = int(rng.integers(2, 9))
-    X = rng.normal(size=(batch, n_in)).astype(np.float32)
-    W, b = dense_weights(rng, n_in, units)
+    X, W, b = relu_problem(rng, batch, n_in, units)
     answer = submission.call("dense_forward", X=X, W=W, b=b)
     if answer["output"] is None:
         got = answer["shapes"]
@@ -116,16 +129,18 @@ def test_mydense_is_lazy_for_any_input_size(submission, rng):
 
 @points(1)
 def test_mydense_trains(submission, rng):
-    """Catches: weights Keras cannot train (not trainable, not tracked) or a call that breaks in fit()."""
+    """Catches: weights Keras cannot train (not trainable, not tracked) or a call that breaks in fit().
+    Only that the loss falls: the values of the layer's output are test_mydense_output_is_relu_of_affine's
+    clause. On the problems drawn, exact SGD lowers the loss by at least 20% (training_problem), and
+    float32 rounding cannot undo that, so a correct layer always passes."""
     epochs, lr = 8, 0.1
-    X, y, weights, expected = training_problem(rng, epochs, lr)
+    X, y, weights, _ = training_problem(rng, epochs, lr)
     losses = submission.call("train", X=X, y=y, weights=[list(w) for w in weights], epochs=epochs,
                              learning_rate=lr)
     check(losses is not None, "MyDense's `weight` and `bias` should be variables created with self.add_weight, "
           "so that fit() can train them.")
     losses = np.asarray(losses, dtype=np.float64)
     assert_equal(losses.shape, (epochs,), "The number of per-epoch losses from fit()")
-    check(bool(losses[-1] < losses[0]), "Sequential([MyDense(8), MyDense(1)]) did not learn: its loss did "
-          "not fall under fit() with SGD. Are `weight` and `bias` trainable, created with add_weight?")
-    assert_close(losses, expected, "The training losses of Sequential([MyDense(8), MyDense(1)]) under SGD",
-                 rtol=1e-3)
+    check(bool(np.isfinite(losses).all() and losses[-1] < 0.9 * losses[0]),
+          "Sequential([MyDense(8), MyDense(1)]) did not learn: its loss did not fall under fit() with SGD "
+          "(by at least 10% in 8 steps). Are `weight` and `bias` trainable, created with add_weight?")

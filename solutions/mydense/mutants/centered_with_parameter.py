@@ -1,4 +1,7 @@
-"""Mutant: CenteredLayer holds a trainable offset (a parameter it should not have)."""
+"""Mutant: CenteredLayer holds a trainable offset (a parameter it should not have).
+
+Fails: test_centered_has_no_parameters
+"""
 import tensorflow as tf
 
 

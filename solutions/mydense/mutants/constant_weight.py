@@ -1,4 +1,7 @@
-"""Mutant: initializes the weight to a constant (ones) instead of random normal values."""
+"""Mutant: initializes the weight to a constant (ones) instead of random normal values.
+
+Fails: test_mydense_initial_values
+"""
 import tensorflow as tf
 
 

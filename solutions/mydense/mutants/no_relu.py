@@ -1,4 +1,7 @@
-"""Mutant: forgets the ReLU."""
+"""Mutant: forgets the ReLU.
+
+Fails: test_mydense_output_is_relu_of_affine
+"""
 import tensorflow as tf
 
 

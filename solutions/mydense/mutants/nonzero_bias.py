@@ -1,4 +1,7 @@
-"""Mutant: initializes the bias to ones instead of zeros."""
+"""Mutant: initializes the bias to ones instead of zeros.
+
+Fails: test_mydense_initial_values
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: creates the weights with trainable=False."""
+"""Mutant: creates the weights with trainable=False.
+
+Fails: test_two_mydense_layers_in_sequential, test_mydense_is_lazy_for_any_input_size, test_mydense_trains
+"""
 import tensorflow as tf
 
 

@@ -1,4 +1,7 @@
-"""Mutant: CenteredLayer subtracts each row's mean instead of the whole tensor's."""
+"""Mutant: CenteredLayer subtracts each row's mean instead of the whole tensor's.
+
+Fails: test_centered_uses_the_mean_of_the_whole_tensor
+"""
 import tensorflow as tf
 
 

@@ -1,16 +1,11 @@
 """Hidden specs for `saveload` (grader only). Each names the mistake it exists to catch."""
 import numpy as np
 
-from grader.spec import assert_close, check, dense_weights, fail, points
+from grader.spec import check, dense_weights, fail, points
 
 
 def _mlp_weights(rng, n_in):
     return dense_weights(rng, n_in, 256) + dense_weights(rng, 256, 10)
-
-
-def _mlp_numpy(X, weights):
-    W1, b1, W2, b2 = weights
-    return np.maximum(X.reshape(len(X), -1) @ W1 + b1, 0.0) @ W2 + b2
 
 
 def _mixed_tensors(rng):
@@ -111,7 +106,6 @@ def test_load_params_builds_for_the_input_shape(submission, rng):
     check(bool(np.array_equal(np.asarray(loaded["output"]), np.asarray(saved["output"]))),
           f"The MLP returned by load_params(path, input_shape={shape}), in a fresh process, does not give the "
           "outputs of the MLP that was saved.")
-    assert_close(loaded["output"], _mlp_numpy(X, weights), "The loaded MLP's output", rtol=1e-4, atol=1e-4)
 
 
 @points(0.5)

@@ -1,4 +1,8 @@
-"""Mutant: load_params uses build() instead of a call, so the subclassed MLP has no variables and load_weights loads nothing."""
+"""Mutant: load_params uses build() instead of a call, so the subclassed MLP has no variables and load_weights loads nothing.
+
+Fails: test_params_round_trip_in_a_fresh_process, test_load_params_builds_for_the_input_shape,
+    test_load_params_returns_a_loaded_mlp
+"""
 import numpy as np
 import tensorflow as tf
 

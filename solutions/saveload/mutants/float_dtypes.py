@@ -1,4 +1,7 @@
-"""Mutant: load_tensors converts every tensor to float32, so int32 comes back as float."""
+"""Mutant: load_tensors converts every tensor to float32, so int32 comes back as float.
+
+Fails: test_dtypes_shapes_and_names_survive_in_separate_files
+"""
 import numpy as np
 import tensorflow as tf
 

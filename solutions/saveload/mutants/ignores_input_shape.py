@@ -1,4 +1,7 @@
-"""Mutant: load_params always builds the MLP for 20 input features."""
+"""Mutant: load_params always builds the MLP for 20 input features.
+
+Fails: test_load_params_builds_for_the_input_shape
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: save_tensors and load_tensors use a fixed file name instead of path."""
+"""Mutant: save_tensors and load_tensors use a fixed file name instead of path.
+
+Fails: test_dtypes_shapes_and_names_survive_in_separate_files
+"""
 import numpy as np
 import tensorflow as tf
 

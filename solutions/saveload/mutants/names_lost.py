@@ -1,4 +1,7 @@
-"""Mutant: save_tensors saves the values without their names (np.savez(path, *values))."""
+"""Mutant: save_tensors saves the values without their names (np.savez(path, *values)).
+
+Fails: test_tensors_round_trip_in_a_fresh_process, test_dtypes_shapes_and_names_survive_in_separate_files
+"""
 import numpy as np
 import tensorflow as tf
 

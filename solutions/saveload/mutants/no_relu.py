@@ -1,4 +1,7 @@
-"""Mutant: the hidden Dense(256) layer of MLP has no ReLU."""
+"""Mutant: the hidden Dense(256) layer of MLP has no ReLU.
+
+Fails: test_mlp_computes_flatten_dense_relu_dense
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: save_tensors writes the dict with pickle.dump."""
+"""Mutant: save_tensors writes the dict with pickle.dump.
+
+Fails: test_tensor_file_is_not_pickled
+"""
 import pickle
 
 import numpy as np

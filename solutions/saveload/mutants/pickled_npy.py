@@ -1,4 +1,7 @@
-"""Mutant: save_tensors writes the dict with np.save (a pickled object array) and loads it with allow_pickle=True."""
+"""Mutant: save_tensors writes the dict with np.save (a pickled object array) and loads it with allow_pickle=True.
+
+Fails: test_tensor_file_is_not_pickled
+"""
 import numpy as np
 import tensorflow as tf
 

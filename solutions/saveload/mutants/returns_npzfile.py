@@ -1,4 +1,7 @@
-"""Mutant: load_tensors returns the NpzFile itself (a mapping that keeps the file open), not a dict."""
+"""Mutant: load_tensors returns the NpzFile itself (a mapping that keeps the file open), not a dict.
+
+Fails: test_load_tensors_returns_numpy_arrays_by_name
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: load_tensors returns tf.Tensor values instead of NumPy arrays."""
+"""Mutant: load_tensors returns tf.Tensor values instead of NumPy arrays.
+
+Fails: test_load_tensors_returns_numpy_arrays_by_name
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,8 @@
-"""Mutant: load_params returns a new MLP without loading the saved parameters into it."""
+"""Mutant: load_params returns a new MLP without loading the saved parameters into it.
+
+Fails: test_params_round_trip_in_a_fresh_process, test_load_params_builds_for_the_input_shape,
+    test_load_params_returns_a_loaded_mlp
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: two separate Dense layers whose weights are copied, not one shared layer."""
+"""Mutant: two separate Dense layers whose weights are copied, not one shared layer.
+
+Fails: test_tied_net_output, test_one_layer_object_used_twice
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: ignores `units` (always Dense(4))."""
+"""Mutant: ignores `units` (always Dense(4)).
+
+Fails: test_units_argument
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: the gradient of the first use only (the second use's kernel is held constant)."""
+"""Mutant: the gradient of the first use only (the second use's kernel is held constant).
+
+Fails: test_shared_gradient_sums_both_uses, test_gradient_is_sum_of_both_uses
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: tf.keras.losses.mse gives one loss per example; its gradient is that of their sum."""
+"""Mutant: tf.keras.losses.mse gives one loss per example; its gradient is that of their sum.
+
+Fails: test_shared_gradient_sums_both_uses, test_gradient_is_sum_of_both_uses
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: returns the gradient as a tf.Tensor, not a NumPy array."""
+"""Mutant: returns the gradient as a tf.Tensor, not a NumPy array.
+
+Fails: test_gradient_is_sum_of_both_uses
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: trains only the shared layer, not the output layer."""
+"""Mutant: trains only the shared layer, not the output layer.
+
+Fails: test_train_tied_losses, test_train_tied_updates_the_tied_weights, test_train_tied_defaults
+"""
 import numpy as np
 import tensorflow as tf
 

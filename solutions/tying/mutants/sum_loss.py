@@ -1,4 +1,8 @@
-"""Mutant: sums the squared errors instead of averaging them."""
+"""Mutant: sums the squared errors instead of averaging them.
+
+Fails: test_shared_gradient_sums_both_uses, test_train_tied_losses, test_gradient_is_sum_of_both_uses,
+    test_train_tied_updates_the_tied_weights, test_train_tied_defaults
+"""
 import numpy as np
 import tensorflow as tf
 

@@ -1,4 +1,7 @@
-"""Mutant: defaults of 10 epochs and learning rate 0.1."""
+"""Mutant: defaults of 10 epochs and learning rate 0.1.
+
+Fails: test_train_tied_defaults
+"""
 import numpy as np
 import tensorflow as tf
 
