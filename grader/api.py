@@ -57,7 +57,7 @@ def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None, ma
     course = assignment.folder.parent.parent
     hide = (str(course / "solutions"), str(course / ".git"))  # .git holds every solution's history
     return Plan(assignment=assignment, specs=tuple(specs), seed=new_seed() if seed is None else seed,
-                max_bytes=max_bytes, warm=warm, hide=hide, legs=plan_legs(devices, detect_gpus()),
+                max_bytes=max_bytes, warm=warm, hide=hide, show=(str(assignment.folder.resolve()),), legs=plan_legs(devices, detect_gpus()),
                 legacy=_legacy(keras))
 
 
@@ -95,7 +95,7 @@ def check(assignment: str, path: str | Path | None = None, *, seed: int | None =
     spec = load_assignment(assignment)
     target = Path(path) if path else _default_file(spec)
     plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
-    process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide)  # TensorFlow's import in the zygote overlaps the judge's start-up
+    process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide, show=plan.show)  # TensorFlow's import in the zygote overlaps the judge's start-up
     result = grade_submission(target, plan, submission_id=target.stem)
     report = CheckResult(result.to_dict())
     if json_out is not None:
@@ -288,7 +288,7 @@ def _finish(finish: Callable[[dict[str, Any]], None], report: dict[str, Any], pl
 def _start_judge(plan: Plan) -> None:
     """In each judge process of a pool: start its zygote now, while the first submission is ingested."""
     if plan.warm:
-        process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide)
+        process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide, show=plan.show)
 
 
 def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class Plan:
     max_bytes: int = 5 * 1024 * 1024
     warm: bool = True
     hide: tuple[str, ...] = ()  # folders workers must not see (solutions, the output folder)
+    show: tuple[str, ...] = ()  # folders workers need read-only besides the grader (the assignment's)
     limits: Limits | None = None  # overrides the assignment's limits (tests, --timeout)
     legs: LegPlan = LegPlan(("cpu",), (("gpu", "no GPU visible"),))
     legacy: bool = False  # grade with Keras 2 (tf-keras) instead of Keras 3
@@ -60,7 +61,7 @@ class Plan:
         return frozenset(self.assignment.gpu_only)
 
     def launcher(self, runtime: Runtime = Runtime()) -> Launcher:
-        return functools.partial(_fork_or_cold, self.warm, self.hide, runtime)
+        return functools.partial(_fork_or_cold, self.warm, self.hide, self.show, runtime)
 
     @property
     def visibility(self) -> dict[str, str]:
@@ -110,16 +111,17 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
     )
 
 
-def _fork_or_cold(warm: bool, hide: tuple[str, ...], runtime: Runtime, folder: Path, limits: WorkerLimits) -> Worker:
+def _fork_or_cold(warm: bool, hide: tuple[str, ...], show: tuple[str, ...], runtime: Runtime, folder: Path,
+                  limits: WorkerLimits) -> Worker:
     """A warm worker forked from this process's zygote, or a cold one where that is not possible."""
     if warm:
         try:
-            worker = process_zygote(runtime=runtime, hide=hide).start(folder, limits)
+            worker = process_zygote(runtime=runtime, hide=hide, show=show).start(folder, limits)
         except OSError:
-            worker = start_cold(folder, limits, runtime=runtime, hide=hide)
+            worker = start_cold(folder, limits, runtime=runtime, hide=hide, show=show)
             worker.flags.add("cold-start")  # the report says warm workers were not available
     else:
-        worker = start_cold(folder, limits, runtime=runtime, hide=hide)
+        worker = start_cold(folder, limits, runtime=runtime, hide=hide, show=show)
     worker.cage = make_cage(limits.memory_mb, MAX_PIDS, cpus=WORKER_CPUS)
     worker.cage.add(worker.pid)
     return worker

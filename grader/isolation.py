@@ -123,21 +123,22 @@ def sandbox_base() -> Path:
     return SANDBOX_BASE
 
 
-def wrap_command(command: list[str], *, hide: list[Path]) -> list[str]:
+def wrap_command(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> list[str]:
     """`command` run inside new namespaces, in a root built from an allow-list (see `_mount_script`).
 
     A PID namespace too: workers cannot see or signal the judge, and when the
-    namespace's first process (the zygote) ends, the kernel ends every process in it.
+    namespace's first process (the zygote) ends, the kernel ends every process in it. `show`: more
+    read-only folders the worker needs (the graded assignment's folder, wherever its course lives).
     """
-    return _wrap(command, hide=hide) if namespaces_available() else command
+    return _wrap(command, hide=hide, show=show) if namespaces_available() else command
 
 
-def _wrap(command: list[str], *, hide: list[Path]) -> list[str]:
+def _wrap(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> list[str]:
     enter = 'cd "$1" && shift && exec "$@"'  # the caller's cwd, as seen inside the new root
     # pivot_root, not chroot: the old root is detached for good, and a worker may still make the
     # user namespace it needs to drop to 65534 when the grader is not root (refused inside a chroot)
     pivot = shutil.which("pivot_root", path="/usr/sbin:/usr/bin:/sbin:/bin") or "pivot_root"
-    script = 'W="$PWD"\n' + _mount_script(hide) + f'cd "$R" && {pivot} . {OLD_ROOT[1:]} && umount -l {OLD_ROOT}\n'
+    script = 'W="$PWD"\n' + _mount_script(hide, show) + f'cd "$R" && {pivot} . {OLD_ROOT[1:]} && umount -l {OLD_ROOT}\n'
     script += f"exec /bin/sh -c {shlex.quote(enter)} sh \"$W\" "
     script += shlex.join(command)
     unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
@@ -167,7 +168,7 @@ SYS_VISIBLE = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 SYS_FOR_GPU = ("/sys/bus/pci", "/sys/devices", "/sys/module/nvidia")
 
 
-def _mount_script(hide: list[Path]) -> str:
+def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
     """Shell run as root inside the new namespaces, before Python starts: build the worker's root.
 
     The root is an empty tmpfs into which only what a worker needs is bound read-only:
@@ -192,7 +193,7 @@ def _mount_script(hide: list[Path]) -> str:
         'mkdir -p "$(dirname "$R$1")"; : > "$R$1"; fi; mount --rbind "$1" "$R$1"; '
         'if [ "$2" != rw ]; then mount -o remount,bind,ro "$R$1" 2>/dev/null || true; fi; }',
     ]
-    lines += [f"bind {q(str(path))}" for path in _visible_paths()]
+    lines += [f"bind {q(str(path))}" for path in _visible_paths(show)]
     lines += _dev_lines() + _proc_lines() + _sys_lines()
     lines.append(f"bind {q(str(sandbox_base().resolve()))} rw")
     for path in hide:  # belt and braces: should a hidden folder lie inside a bound one
@@ -231,7 +232,7 @@ def _sys_lines() -> list[str]:
     return lines
 
 
-def _visible_paths() -> list[Path]:
+def _visible_paths(show: list[Path] = ()) -> list[Path]:
     """Read-only parts of the machine a worker sees, in mount order (parents first): Python, the grading
     environment's site-packages, the grader package and the course's assignments; nothing from the
     judge's PYTHONPATH or .pth-added folders, nothing of /opt."""
@@ -241,7 +242,7 @@ def _visible_paths() -> list[Path]:
     paths = [Path("/usr"), *(Path("/etc") / name for name in ETC)]
     paths += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
     paths += [Path(p).resolve() for p in site.getsitepackages()]
-    paths += [course_root().resolve() / "assignments", package]
+    paths += [course_root().resolve() / "assignments", package, *(Path(s).resolve() for s in show)]
     return sorted({p for p in paths if p.exists()}, key=lambda p: len(p.parts))
 
 

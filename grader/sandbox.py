@@ -234,7 +234,7 @@ def _open_capture(folder: Path, name: str) -> int:
 
 
 def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime(),
-               hide: tuple[str, ...] = ()) -> Worker:
+               hide: tuple[str, ...] = (), show: tuple[str, ...] = ()) -> Worker:
     """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
     from grader.isolation import PREVIOUS, namespaces_available, sandbox_base, wrap_command
 
@@ -247,7 +247,7 @@ def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime
                "1" if namespaces_available() else "0", str(sandbox_base()), "1" if PREVIOUS else "0"]
     try:
         popen = subprocess.Popen(
-            wrap_command(command, hide=[Path(h) for h in hide]),
+            wrap_command(command, hide=[Path(h) for h in hide], show=[Path(s) for s in show]),
             pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=out, stderr=err, start_new_session=True,
         )

@@ -134,7 +134,8 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
 class Zygote:
     """The judge's handle on a running zygote; `start()` forks a worker from it."""
 
-    def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = (),
+                 show: tuple[str, ...] = ()) -> None:
         from grader.isolation import PREVIOUS, current_isolation, sandbox_base, wrap_command
 
         self.runtime = runtime
@@ -144,7 +145,7 @@ class Zygote:
         env["PYTHONPATH"] = PACKAGE_PARENT
         command = [sys.executable, "-c", f"from grader.zygote import zygote_main; zygote_main({theirs.fileno()})"]
         self._process = subprocess.Popen(
-            wrap_command(command, hide=[Path(h) for h in hide]), env=env, stdin=subprocess.DEVNULL,
+            wrap_command(command, hide=[Path(h) for h in hide], show=[Path(s) for s in show]), env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
             cwd=sandbox_base(), start_new_session=True,
         )
@@ -241,13 +242,14 @@ class Zygote:
         self.stop()
 
 
-def process_zygote(*, runtime: Runtime = Runtime(), hide: tuple[str, ...] = ()) -> Zygote:
-    """This process's zygote for `runtime` and `hide` (started on first use, stopped at exit)."""
-    key = (runtime, hide)
+def process_zygote(*, runtime: Runtime = Runtime(), hide: tuple[str, ...] = (),
+                   show: tuple[str, ...] = ()) -> Zygote:
+    """This process's zygote for `runtime`, `hide` and `show` (started on first use, stopped at exit)."""
+    key = (runtime, hide, show)
     if key in _PROCESS_ZYGOTES and not _PROCESS_ZYGOTES[key].alive:
         _PROCESS_ZYGOTES.pop(key).stop()  # died (killed, or stuck and stopped): start a fresh one
     if key not in _PROCESS_ZYGOTES:
-        _PROCESS_ZYGOTES[key] = Zygote(runtime=runtime, hide=hide)
+        _PROCESS_ZYGOTES[key] = Zygote(runtime=runtime, hide=hide, show=show)
         atexit.register(_PROCESS_ZYGOTES[key].stop)
     return _PROCESS_ZYGOTES[key]
 

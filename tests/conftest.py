@@ -26,7 +26,7 @@ def concat_plan() -> Plan:
 @pytest.fixture(scope="session")
 def zygote(concat_plan: Plan) -> Zygote:
     """This test process's zygote (the one concat_plan's workers are forked from)."""
-    warm = process_zygote(hide=concat_plan.hide)
+    warm = process_zygote(hide=concat_plan.hide, show=concat_plan.show)
     assert warm.ready, warm.reason
     return warm
 

@@ -280,20 +280,20 @@ def test_signals_to_the_zygote_do_not_degrade_the_next_submission(tmp_path, conc
     time.sleep(0.5)
     result, report = grade(tmp_path, SOLUTION, concat_plan)
     assert result.score == 10 and "cold-start" not in report["flags"], report["flags"]
-    assert process_zygote(hide=concat_plan.hide) is zygote and zygote.alive and zygote.pid == pid
+    assert process_zygote(hide=concat_plan.hide, show=concat_plan.show) is zygote and zygote.alive and zygote.pid == pid
 
 
 @pytest.mark.slow
 def test_a_dead_zygote_is_replaced_and_a_cold_start_is_recorded(tmp_path, concat_plan, monkeypatch):
     plan = dataclasses.replace(concat_plan, hide=concat_plan.hide + (str(tmp_path / "own-zygote"),))
-    first = process_zygote(hide=plan.hide)
+    first = process_zygote(hide=plan.hide, show=plan.show)
     assert first.ready and first.pid
     os.kill(first.pid, signal.SIGKILL)
     time.sleep(0.5)
     result, report = grade(tmp_path, SOLUTION, plan)
     assert result.score == 10 and "cold-start" not in report["flags"], report["flags"]
-    assert process_zygote(hide=plan.hide) is not first
-    process_zygote(hide=plan.hide).stop()
+    assert process_zygote(hide=plan.hide, show=plan.show) is not first
+    process_zygote(hide=plan.hide, show=plan.show).stop()
 
     def refuse(**kwargs):
         raise OSError("no warm workers")

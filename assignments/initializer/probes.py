@@ -50,16 +50,19 @@ class _JudgeInit(tf.keras.initializers.Initializer):
 
 
 def _build_net(sub):
-    """sub.build_net() with the name MyInit in the student's module bound to the judge's initializer."""
-    had, own = "MyInit" in vars(sub), vars(sub).get("MyInit")
-    sub.MyInit = _JudgeInit
+    """sub.build_net() with the name MyInit bound to the judge's initializer where build_net looks it
+    up: its own module's globals (the submission, or a `%%writefile` module it imported build_net from)."""
+    names = getattr(sub.build_net, "__globals__", None)
+    names = names if isinstance(names, dict) else vars(sub)
+    had, own = "MyInit" in names, names.get("MyInit")
+    names["MyInit"] = _JudgeInit
     try:
         return sub.build_net()
     finally:
         if had:
-            sub.MyInit = own
+            names["MyInit"] = own
         else:
-            del sub.MyInit
+            del names["MyInit"]
 
 
 def net_structure(sub, X):
