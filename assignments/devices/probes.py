@@ -1,5 +1,6 @@
 """Probes for `devices`: they run in the worker, call the student's functions and describe
 what came back as plain data, next to the devices TensorFlow really sees. They never judge."""
+import contextlib
 import inspect
 
 import numpy as np
@@ -48,6 +49,50 @@ def try_gpu(sub, indices):
     values = [_describe(sub.try_gpu())]
     values += [_describe(sub.try_gpu(int(i))) for i in indices]
     return {**_visible(), "default": values[0], "values": values[1:], "default_index": _first_default(sub.try_gpu)}
+
+
+# Where students ask TensorFlow how many GPUs there are (the lectures use the first two).
+_GPU_LISTINGS = [(tf.config, "list_physical_devices"), (tf.config.experimental, "list_physical_devices"),
+                 (tf.config, "list_logical_devices"), (tf.config.experimental, "list_logical_devices"),
+                 (tf.config, "get_visible_devices"), (tf.config.experimental, "get_visible_devices")]
+
+
+@contextlib.contextmanager
+def _fake_gpus(count):
+    """For the duration of the block, TensorFlow's device listings (and tf.test's GPU questions) report
+    `count` GPUs, stand-ins named like real ones; other device types are untouched. Restored on exit."""
+    saved = [(owner, name, getattr(owner, name)) for owner, name in _GPU_LISTINGS if hasattr(owner, name)]
+
+    def faked(original, logical):
+        def listing(device_type=None):
+            if device_type is None or str(device_type).upper() != "GPU":
+                return original(device_type)
+            if logical:
+                return [tf.config.LogicalDevice(name=f"/device:GPU:{i}", device_type="GPU") for i in range(count)]
+            return [tf.config.PhysicalDevice(name=f"/physical_device:GPU:{i}", device_type="GPU") for i in range(count)]
+        return listing
+
+    stand_ins = [(tf.test, "is_gpu_available", lambda *args, **kwargs: count > 0),
+                 (tf.test, "gpu_device_name", lambda: "/device:GPU:0" if count else "")]
+    saved_tests = [(owner, name, getattr(owner, name)) for owner, name, _ in stand_ins if hasattr(owner, name)]
+    try:
+        for owner, name, original in saved:
+            setattr(owner, name, faked(original, logical=name == "list_logical_devices"))
+        for owner, name, stand_in in stand_ins:
+            if hasattr(owner, name):
+                setattr(owner, name, stand_in)
+        yield
+    finally:
+        for owner, name, original in saved + saved_tests:
+            setattr(owner, name, original)
+
+
+def try_gpu_with_fake_gpus(sub, count, indices):
+    """While TensorFlow reports `count` stand-in GPUs: num_gpus() and try_gpu(i) for each index."""
+    with _fake_gpus(int(count)):
+        reported = _describe(sub.num_gpus())
+        values = [_describe(sub.try_gpu(int(i))) for i in indices]
+    return {"num_gpus": reported, "values": values}
 
 
 def try_all_gpus(sub):

@@ -73,7 +73,18 @@ def _describe_layers(model):
         entry["class"] = type(layer).__name__
         entry["params"] = int(layer.count_params())
         layers.append(entry)
-    return {"layers": layers, "count_params": int(model.count_params())}
+    return {"layers": layers, "count_params": int(model.count_params()), "input_shape": _input_shape(model)}
+
+
+def _input_shape(model):
+    """The model's input shape as a list (None for the batch axis), or None if it has no single input."""
+    try:
+        shape = model.input_shape
+    except Exception:  # noqa: BLE001 - a model without a defined input says so by None
+        return None
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
+        return None
+    return list(shape)
 
 
 def lenet_forward(sub, X, weights, activation=None):
@@ -127,5 +138,6 @@ def flatten_sizes(sub, sizes):
             number = None
         if not isinstance(number, (int, float)) or isinstance(number, bool):
             number = None
-        answers.append({"value": number, "type": type(value).__name__})
+        integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        answers.append({"value": number, "type": type(value).__name__, "integer": integer})
     return answers

@@ -40,6 +40,17 @@ def dense_build(sub, units, X):
     }
 
 
+def dense_weight_shapes(sub, units, X):
+    """MyDense(units) called on X: the shapes of its variables after the call, even if the call raised
+    (a weight of the wrong size breaks the matmul after build() made it)."""
+    layer = sub.MyDense(units)
+    try:
+        layer(tf.constant(X))
+    except Exception:  # noqa: BLE001 - the shapes say what went wrong
+        pass
+    return {"after": _shapes(layer.weights)}
+
+
 def dense_forward(sub, X, W, b):
     """MyDense(units) built on X, its `weight` and `bias` set to W and b when their shapes
     allow it; then its output on X. Otherwise the shapes the layer has, and no output."""

@@ -201,7 +201,21 @@ def _fine_tuning(sub, model, base, X, y, epochs, batch_size, learning_rate):
         return report
     report["base_changes"] = _changes(before, base)
     report["steps"] = epochs * math.ceil(len(X) / batch_size)
+    report["training_call_changes"] = _training_call_changes(tuned, base, X)
     return report
+
+
+def _training_call_changes(model, base, X):
+    """How far the base moved when the unfrozen model is called once with training=True. In Keras
+    3.15 fit leaves the base of a subclassed model whose `call` takes no `training` argument in
+    inference mode, while a direct call with training=True runs it in training mode: only this call
+    shows that the base is called without training=False."""
+    before = _snapshot(base)
+    try:
+        model(tf.constant(X[:32]), training=True)
+    except Exception:  # noqa: BLE001 - a model that cannot be called so shows nothing here (fit is checked)
+        return {}
+    return _changes(before, base)
 
 
 def _fit_with_student_compile(model, X, y, epochs, batch_size):

@@ -49,7 +49,8 @@ def mirrored(submission, rng, lr=0.1):
 
 @points(1.5)
 def test_try_gpu_past_the_last_gpu(submission, rng):
-    """Catches: `num_gpus() >= i` (off by one), names of GPUs that do not exist, ignoring i."""
+    """Catches: `num_gpus() >= i` (off by one), names of GPUs that do not exist, ignoring i; and, with
+    stand-in GPUs (_try_gpu_with_gpus), `> i + 1`, `>= i + 2` and returning something else than "/GPU:i"."""
     probe = submission.call("num_gpus")
     gpus = int(probe["gpu_count"])
     indices = sorted({gpus, gpus + 1, 3, int(rng.integers(gpus + 2, gpus + 9))} | set(range(gpus)))
@@ -59,6 +60,28 @@ def test_try_gpu_past_the_last_gpu(submission, rng):
         expected = f"/GPU:{i}" if i < gpus else "/CPU:0"
         check(name == expected, f"try_gpu({i}) with {gpus} GPU(s) visible should return {expected!r}, "
               f"but returned {name!r}" + (" (GPUs are numbered from 0)." if i == gpus else "."))
+    _try_gpu_with_gpus(submission)
+
+
+FAKE_GPUS = 3
+
+
+def _try_gpu_with_gpus(submission):
+    """try_gpu's index logic where GPUs exist, on any machine: while TensorFlow's device listings
+    report FAKE_GPUS stand-in GPUs, try_gpu(i) must name GPU i for i < FAKE_GPUS and give '/CPU:0'
+    past the last. Checked only when num_gpus() then reports FAKE_GPUS, i.e. when the stand-ins
+    reach the way the student counts GPUs (a num_gpus that is wrong is
+    test_num_gpus_counts_visible_gpus' clause, and a way of counting the stand-ins do not reach
+    must not cost points here)."""
+    __tracebackhide__ = True
+    answer = submission.call("try_gpu_with_fake_gpus", count=FAKE_GPUS, indices=list(range(FAKE_GPUS + 2)))
+    if answer["num_gpus"] != FAKE_GPUS or type(answer["num_gpus"]) is not int:
+        return
+    for i, value in enumerate(answer["values"]):
+        name = device_name(value, f"try_gpu({i}) on a machine with {FAKE_GPUS} GPUs")
+        expected = f"/GPU:{i}" if i < FAKE_GPUS else "/CPU:0"
+        check(name == expected, f"On a machine with {FAKE_GPUS} GPUs (GPU:0 to GPU:{FAKE_GPUS - 1}), try_gpu({i}) "
+              f"should return {expected!r}, but returned {name!r}.")
 
 
 @points(1.5)

@@ -125,8 +125,12 @@ def test_layer_types_in_order(submission):
 
 @points(0.5)
 def test_filters_kernels_and_padding(submission):
-    """Catches: missing padding="same" (44,426 parameters), wrong filter counts or kernel sizes, wrong pools."""
+    """Catches: missing padding="same" (44,426 parameters), wrong filter counts or kernel sizes, wrong pools,
+    an input other than 28 x 28 x 1 (29 x 28 gives the same parameter count)."""
     layers = _layers(submission)
+    shape = submission.call("lenet_layers")["input_shape"]  # None: Keras names no single input shape
+    check(shape is None or shape[1:] == [28, 28, 1], f"build_lenet() should take 28 x 28 x 1 images (input "
+          f"shape (None, 28, 28, 1)), but its input shape is {None if shape is None else tuple(shape)}.")
     convs = [layer for layer in layers if layer["class"] == "Conv2D"]
     check(len(convs) == 2, f"build_lenet() should have 2 Conv2D layers, but has {len(convs)}.")
     check([c["filters"] for c in convs] == [6, 16],
@@ -189,12 +193,15 @@ def _flatten_size(height, width):
 
 @points(1)
 def test_flatten_size_for_other_sizes(submission, rng):
-    """Catches: forgetting the unpadded convolution (the lecture's 30 x 30 -> 7 x 7 slip), fixed answers."""
+    """Catches: forgetting the unpadded convolution (the lecture's 30 x 30 -> 7 x 7 slip), fixed answers,
+    a count that is not an int (400.0 from / instead of //)."""
     sizes = [(int(h), int(w)) for h, w in rng.integers(12, 65, size=(4, 2))] + [(30, 30), (31, 20)]
     answers = submission.call("flatten_sizes", sizes=[list(s) for s in sizes])
     for (height, width), answer in zip(sizes, answers):
         check(answer["value"] is not None,
               f"flatten_size({height}, {width}) should return a number, but returned a {answer['type']}.")
+        check(answer["integer"], f"flatten_size({height}, {width}) should return a whole number of features "
+              f"(an int), but returned {answer['value']!r} (a {answer['type']}): use // to halve sizes.")
         check(answer["value"] == _flatten_size(height, width),
               f"flatten_size({height}, {width}) returned {answer['value']!r}, which is not what reaches the first "
               "Dense layer: the first convolution keeps the size (padding=\"same\"), each pool halves it "

@@ -115,7 +115,9 @@ def test_mydense_initial_values(submission, rng):
 
 @points(1)
 def test_mydense_is_lazy_for_any_input_size(submission, rng):
-    """Catches: weights created in __init__ with a fixed input size instead of in build()."""
+    """Catches: weights created in __init__ with a fixed input size instead of in build(); a weight
+    sized by input_shape[1] instead of input_shape[-1] (shown by an input with three axes whose middle
+    one is never the feature count)."""
     for n_in in (int(rng.integers(2, 6)), int(rng.integers(70, 130))):
         X = rng.normal(size=(3, n_in)).astype(np.float32)
         answer = submission.call("dense_build", units=4, X=X)
@@ -125,6 +127,11 @@ def test_mydense_is_lazy_for_any_input_size(submission, rng):
                      f"The weight shapes of MyDense(4) after a call on a (3, {n_in}) input")
         check(len(answer["trainable"]) == 2, f"MyDense(4) should have 2 trainable variables (weight and bias), "
               f"but it has {len(answer['trainable'])}; do not pass trainable=False to add_weight.")
+    shape = (2, n_in + 3, n_in)
+    answer = submission.call("dense_weight_shapes", units=4, X=rng.normal(size=shape).astype(np.float32))
+    assert_equal(sorted(answer["after"], key=len, reverse=True), [[n_in, 4], [4]],
+                 f"The weight shapes of MyDense(4) after a call on a {shape} input (the features are on its last "
+                 "axis: input_shape[-1])")
 
 
 @points(1)
