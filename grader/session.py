@@ -116,6 +116,11 @@ class Submission:
         assert self.load_info is not None
         return self.load_info
 
+    def _probes_source(self) -> str:
+        """The probes' text, sent with the load request: the worker needs no path to the course (a course
+        under /tmp, say, lies beneath the worker's own fresh /tmp)."""
+        return self.assignment.probes.read_text(encoding="utf-8")
+
     def _ensure_loaded(self) -> Worker:
         if self.load_error is not None:
             raise self.load_error
@@ -123,7 +128,7 @@ class Submission:
             return self._worker
         self._stop()
         self._worker = self._launch(self._folder, self.limits)
-        message = {"op": "load", "code": self.extracted.code, "probes": str(self.assignment.probes),
+        message = {"op": "load", "code": self.extracted.code, "probes": str(self.assignment.probes), "probes_source": self._probes_source(),
                    "names": list(self.assignment.names), "seed": self.seed,
                    "logical_cpus": self.assignment.logical_cpus,
                    "modules": {m.name: m.code for m in self.extracted.modules}}

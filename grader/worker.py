@@ -90,7 +90,7 @@ def _configure(message: dict[str, Any]) -> None:
 
 def _load(message: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     _configure(message)
-    probes = _import_probes(message["probes"])
+    probes = _import_probes(message["probes"], message.get("probes_source"))
     # the probe functions as they are now, before student code runs: a later setattr on the module changes nothing
     state["probes"] = {name: value for name, value in vars(probes).items()
                        if not name.startswith("_") and isinstance(value, types.FunctionType)}
@@ -103,7 +103,14 @@ def _load(message: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
             "problems": problems, "names": public[:500]}
 
 
-def _import_probes(path: str) -> types.ModuleType:
+def _import_probes(path: str, source: str | None = None) -> types.ModuleType:
+    """The assignment's probes as module `grader_probes`: from the text the judge sent, else from `path`."""
+    if isinstance(source, str):
+        module = types.ModuleType("grader_probes")
+        module.__file__ = path
+        linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+        exec(compile(source, path, "exec"), module.__dict__)  # noqa: S102 - the course's own probes
+        return module
     spec = importlib.util.spec_from_file_location("grader_probes", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load probes from {path}")
