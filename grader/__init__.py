@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.check_result import CheckResult
+    from grader.output.check_result import CheckResult
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ def check(assignment: str, path: str | None = None) -> CheckResult | None:
     import tempfile
     from pathlib import Path
 
-    from grader.check_result import CheckResult, in_notebook
+    from grader.output.check_result import CheckResult, in_notebook
 
     with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
         report_file = Path(folder) / "report.json"

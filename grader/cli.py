@@ -9,8 +9,8 @@ import os
 import sys
 
 from grader import __version__
-from grader.devices import DEVICE_CHOICES
 from grader.errors import GraderError, UsageError
+from grader.judge.devices import DEVICE_CHOICES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render the class report (DIR/index.html) from DIR's JSON reports")
     report.add_argument("dir", metavar="DIR", help="a folder `grader grade` or `grader merge` wrote")
 
-    from grader.gradescope import VISIBILITIES
+    from grader.course.gradescope import VISIBILITIES
 
     gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip (holds hidden specs)")
     gradescope.add_argument("assignment")

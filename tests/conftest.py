@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.api import make_plan
-from grader.course import Limits, load_assignment
-from grader.grading import Plan
-from grader.zygote import Zygote, process_zygote
+from grader.course.assignments import Limits, load_assignment
+from grader.judge.plan import Plan
+from grader.judge.pool import make_plan
+from grader.sandbox.warm import Zygote, process_zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCAT_SOLUTION = ROOT / "solutions" / "concat" / "solution.py"
@@ -43,8 +43,8 @@ def every_report_renders_valid_gradescope(monkeypatch):
 
     import jsonschema
 
-    from grader.formats import render_gradescope
-    from grader.score import GradingResult
+    from grader.judge.score import GradingResult
+    from grader.output.formats import render_gradescope
 
     schema = json.loads((Path(__file__).parent / "gradescope_schema.json").read_text())
     original = GradingResult.to_dict

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from grader.batch import Entry, in_shard, parse_shard
 from grader.cli import build_parser
-from grader.formats import FORMATS
+from grader.intake.batch import Entry, in_shard, parse_shard
+from grader.output.formats import FORMATS
 
 CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
 SCRIPT_KEYS = ("run", "script", "before_script", "after_script")

@@ -1,0 +1,256 @@
+"""`grader selfcheck`: prove every spec both ways, on every seed asked for.
+
+For each assignment, under each of N seeds: the reference solution scores full marks, both
+stubs score 0, and every mutant loses points, only in the tests its docstring's `Fails:`
+line names (its clause). Also: the `.py` and `.ipynb` stubs define the same names, and no
+test name is both public and hidden.
+
+Seeds: with `--seed S` the seeds are S, S + 1000, S + 2000, ...; without, S is drawn at random
+(printed, so a failure can be reproduced). Workers seed TensorFlow with the run's seed plus the
+call number, so seeds 1000 apart never share a worker seed within a submission.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+from grader.course.assignments import Assignment, list_assignments, load_assignment
+from grader.errors import SubmissionError, UsageError
+from grader.intake.batch import Entry
+from grader.intake.extract import extract
+from grader.intake.ingest import ingest
+from grader.judge.grading import collect
+from grader.judge.plan import Plan
+
+SEED_STEP = 1000
+
+
+@dataclass(frozen=True)
+class Case:
+    """One file selfcheck grades, and what its score must be on every seed.
+
+    `fails` is a mutant's clause: the tests it may lose points in. None means unconstrained
+    (a mutant that only has to be caught); an empty set means the mutant declares nothing,
+    which is an error for a hand-written mutant.
+    """
+
+    label: str
+    path: Path
+    expect: str  # full | zero | below
+    fails: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one case fared over all seeds."""
+
+    case: Case
+    scores: tuple[float, ...]
+    max_score: float
+    ok: bool
+    detail: str
+
+
+def seed_list(seed: int | None, count: int) -> list[int]:
+    """`count` seeds from `seed` (or a fresh one): seed, seed + 1000, ..."""
+    from grader.judge.pool import new_seed
+
+    if count < 1:
+        raise UsageError(f"--seeds must be at least 1, got {count}")
+    base = new_seed() if seed is None else seed
+    return [base + SEED_STEP * i for i in range(count)]
+
+
+def declared_fails(path: Path) -> frozenset[str]:
+    """The test names on the `Fails:` line of a mutant's docstring (empty when there is none)."""
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    match = re.search(r"^Fails:(.*?)(?:\n\s*\n|\Z)", doc, flags=re.MULTILINE | re.DOTALL)
+    if not match:
+        return frozenset()
+    return frozenset(name for name in re.split(r"[,\s]+", match[1]) if name)
+
+
+def cases(assignment: Assignment) -> list[Case]:
+    out = []
+    if assignment.solution is not None and assignment.solution.exists():
+        out.append(Case("solution", assignment.solution, "full"))
+    out.append(Case("stub .py", assignment.stub_py, "zero"))
+    if assignment.stub_ipynb.exists():
+        out.append(Case("stub .ipynb", assignment.stub_ipynb, "zero"))
+    out += [Case(f"mutant {m.stem}", m, "below", declared_fails(m)) for m in assignment.mutants]
+    return out
+
+
+def base_name(test: str) -> str:
+    """A test's name without its parameters (`test_x[a-b]` -> `test_x`)."""
+    return test.split("[", 1)[0]
+
+
+def lost_tests(report: dict[str, Any]) -> list[str]:
+    return [base_name(t["name"]) for t in report["tests"] if t["score"] < t["points"]]
+
+
+def judge_case(case: Case, reports: Sequence[dict[str, Any]]) -> Verdict:
+    """The verdict on one case from its reports, one per seed."""
+    scores = tuple(float(r["score"]) for r in reports)
+    top = max((float(r["max_score"]) for r in reports), default=0.0)
+    if case.expect == "full":
+        bad = [r for r in reports if not (r["status"] == "graded" and r["score"] == r["max_score"] > 0)]
+        detail = _full_detail(bad, len(reports))
+    elif case.expect == "zero":
+        bad = [r for r in reports if r["score"] != 0]
+        detail = _zero_detail(bad, len(reports))
+    else:
+        bad, detail = _mutant_detail(case, reports)
+    return Verdict(case, scores, top, ok=not bad and bool(reports), detail=detail)
+
+
+def _full_detail(bad: list[dict[str, Any]], total: int) -> str:
+    if not bad:
+        return f"full marks on {total}/{total} seeds"
+    worst = bad[0]
+    lost = ", ".join(lost_tests(worst)) or str((worst.get("error") or {}).get("message", ""))[:200]
+    return f"below full on {len(bad)}/{total} seeds (seed {worst['seed']}: lost points on {lost})"
+
+
+def _zero_detail(bad: list[dict[str, Any]], total: int) -> str:
+    if not bad:
+        return f"scores 0 on {total}/{total} seeds"
+    passes = ", ".join(base_name(t["name"]) for t in bad[0]["tests"] if t["score"] > 0)
+    return f"scores above 0 on {len(bad)}/{total} seeds (seed {bad[0]['seed']}: passes {passes})"
+
+
+def _mutant_detail(case: Case, reports: Sequence[dict[str, Any]]) -> tuple[list[Any], str]:
+    total = len(reports)
+    escaped = [r["seed"] for r in reports if not lost_tests(r)]
+    counts: dict[str, int] = {}
+    for report in reports:
+        for name in dict.fromkeys(lost_tests(report)):
+            counts[name] = counts.get(name, 0) + 1
+    by = ", ".join(f"{name} ({n})" for name, n in counts.items())
+    detail = f"caught on {total - len(escaped)}/{total} seeds" + (f" by: {by}" if by else "")
+    problems: list[Any] = []
+    if escaped:
+        problems.append(escaped)
+        detail += f"; NOT caught on seed(s) {', '.join(map(str, escaped))}"
+    if case.fails is not None and not case.fails:
+        problems.append("no Fails")
+        detail += "; its docstring has no 'Fails:' line naming the tests it must fail"
+    elif case.fails is not None:
+        outside = sorted(set(counts) - case.fails)
+        if outside:
+            problems.append(outside)
+            detail += f"; loses points outside its Fails: list, in {', '.join(outside)}"
+    return problems, detail
+
+
+def structure_problems(assignment: Assignment, the_cases: Sequence[Case] = ()) -> list[str]:
+    """Stubs that disagree on names; shared test names; missing files; Fails: naming no test."""
+    problems = []
+    if assignment.solution is None or not assignment.solution.exists():
+        problems.append("no reference solution")
+    if not assignment.stub_ipynb.exists():
+        problems.append(f"no notebook stub {assignment.stub_ipynb.name}")
+    else:
+        py, nb = (_names(p, assignment.stub) for p in (assignment.stub_py, assignment.stub_ipynb))
+        if py != nb:
+            problems.append(f"the .py stub defines {sorted(py)} but the notebook defines {sorted(nb)}")
+    missing = [n for n in assignment.names if n not in _names(assignment.stub_py, assignment.stub)]
+    if missing:
+        problems.append(f"the stub does not define {missing}")
+    public = {n for n, _, _ in collect(tuple(assignment.public_specs), {})}
+    hidden = {n for n, _, _ in collect(tuple(assignment.hidden_specs), {})} if assignment.hidden_specs else set()
+    if public & hidden:
+        problems.append(f"public and hidden specs share test names {sorted(public & hidden)}")
+    if not assignment.mutants:
+        problems.append("no mutants")
+    known = {base_name(n) for n in public | hidden}
+    for case in the_cases:
+        unknown = sorted((case.fails or frozenset()) - known)
+        if unknown:
+            problems.append(f"{case.label}: its Fails: line names no such test: {', '.join(unknown)}")
+    return problems
+
+
+def _names(path: Path, stub: str) -> set[str]:
+    try:
+        extracted = extract(ingest(path, stub))
+    except SubmissionError as exc:
+        return {f"<unreadable: {exc.message}>"}
+    return {n for n in extracted.defined if not n.startswith("_") and n not in ("tf", "np", "keras")}
+
+
+def grade_cases(plan: Plan, the_cases: Sequence[Case], seeds: Sequence[int], jobs: int) -> list[list[dict[str, Any]]]:
+    """Grade every case under every seed (one judge pool for all); reports[case][seed index]."""
+    from grader.judge.pool import grade_entry
+    from grader.judge.pool import grader_failure as _grader_failure
+    from grader.judge.pool import start_judge as _start_judge
+
+    work = [(dataclasses.replace(plan, seed=seed), Entry(f"{i:03d}-{k}", case.path))
+            for k, seed in enumerate(seeds) for i, case in enumerate(the_cases)]
+    hashes: dict[str, str] = {}
+    reports: dict[str, dict[str, Any]] = {}
+    if jobs <= 1 or len(work) <= 1:
+        for one_plan, entry in work:
+            reports[entry.id] = grade_entry(one_plan, entry, hashes)
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("spawn"),
+                                 initializer=_start_judge, initargs=(plan,)) as pool:
+            futures = {pool.submit(grade_entry, p, e, hashes): (p, e) for p, e in work}
+            for future in as_completed(futures):
+                one_plan, entry = futures[future]
+                try:
+                    reports[entry.id] = future.result()
+                except Exception as exc:  # a judge died: this case's report says so, and it counts as wrong
+                    reports[entry.id] = _grader_failure(one_plan, entry, hashes, exc)
+    return [[reports[f"{i:03d}-{k}"] for k in range(len(seeds))] for i in range(len(the_cases))]
+
+
+def check_cases(assignment: Assignment, the_cases: Sequence[Case], seeds: Sequence[int],
+                jobs: int) -> list[Verdict]:
+    """Grade `the_cases` of `assignment` under every seed; one verdict per case."""
+    from grader.judge.pool import make_plan
+
+    plan = make_plan(assignment, public_only=False, seed=seeds[0])
+    per_case = grade_cases(plan, the_cases, seeds, jobs)
+    return [judge_case(case, reports) for case, reports in zip(the_cases, per_case)]
+
+
+def run_selfcheck(slugs: list[str], *, jobs: int | None, seed: int | None, seeds: int = 1,
+                  stream: TextIO | None = None) -> bool:
+    """Grade every case of every assignment under `seeds` seeds; print a table; True when all is right."""
+    stream = stream or sys.stdout
+    seed_values = seed_list(seed, seeds)
+    all_ok = True
+    for slug in slugs or list_assignments():
+        assignment = load_assignment(slug)
+        todo = cases(assignment)
+        verdicts = check_cases(assignment, todo, seed_values, jobs or 2)
+        problems = structure_problems(assignment, todo)
+        all_ok &= all(v.ok for v in verdicts) and not problems
+        _print(stream, assignment, seed_values, verdicts, problems)
+    print("selfcheck: " + ("all good" if all_ok else "FAILED"), file=stream)
+    return all_ok
+
+
+def _print(stream: TextIO, assignment: Assignment, seeds: Sequence[int], verdicts: list[Verdict],
+           problems: list[str]) -> None:
+    print(f"\n{assignment.slug} (seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})", file=stream)
+    for v in verdicts:
+        mark = "ok " if v.ok else "BAD"
+        low, high = (min(v.scores), max(v.scores)) if v.scores else (0.0, 0.0)
+        score = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+        print(f"  {mark} {v.case.label:<34} {score:>9}/{v.max_score:<5g} {v.detail}", file=stream)
+    for problem in problems:
+        print(f"  BAD {problem}", file=stream)

@@ -1,0 +1,176 @@
+"""Stage 4, the TRUSTED side: run an assignment's specs with pytest against a submission.
+
+This process never imports student code. Specs get the submission through the
+`submission` fixture (a `grader.judge.session.Submission`), and a result-collector
+plugin object records each test's outcome, points and message. Messages of
+hidden tests are kept to what spec helpers wrote for students, never the spec's
+own source or assertion introspection.
+"""
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
+from grader.judge.session import AnswerTooLarge, MissingName, StudentCodeError, Submission
+
+SPEC_INI = Path(__file__).with_name("specs.ini")
+HIDDEN_FAILURE = "This hidden check did not pass; re-read the exercise's requirements for this part."
+VISIBLE_FAILURE = "This check did not pass."
+
+
+class SpecsBroken(GraderError):
+    """The specs themselves could not be collected or run: a grader failure, not the student's."""
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One spec's result on one submission and device leg."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    points: float
+    outcome: str  # passed | failed | error | timeout | skipped
+    message: str
+    visibility: str
+    duration_s: float
+    device: str = "cpu"
+    internal: str | None = None  # a spec's own bug, for instructors only
+
+
+class SubmissionPlugin:
+    """Provides the `submission` and `rng` fixtures to specs."""
+
+    def __init__(self, submission: Submission, seed: int) -> None:
+        self._submission = submission
+        self._seed = seed
+
+    @pytest.fixture
+    def submission(self) -> Submission:
+        return self._submission
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator seeded by the run's seed and the test's name, so order does not matter."""
+        return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
+
+
+class ResultCollector:
+    """Records every collected spec and its outcome (the pattern of pytest's LogXML)."""
+
+    def __init__(self, default_visibility: dict[str, str], device: str = "cpu") -> None:
+        self._visibility = default_visibility
+        self._device = device
+        self.expected: dict[str, tuple[str, float, str]] = {}
+        self.results: dict[str, TestOutcome] = {}
+        self.collection_errors: list[str] = []
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker and marker.args else 1.0
+            vis_marker = item.get_closest_marker("visibility")
+            visibility = vis_marker.args[0] if vis_marker else self._visibility.get(str(item.path), "hidden")
+            self.expected[item.nodeid] = (item.name, points, visibility)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if item.nodeid not in self.expected or (report.when == "teardown" and item.nodeid in self.results):
+            return
+        if report.when == "call" or report.failed or report.skipped:
+            self.results[item.nodeid] = self._outcome(item.nodeid, report, call)
+
+    def _outcome(self, nodeid: str, report: pytest.TestReport, call: pytest.CallInfo[None]) -> TestOutcome:
+        name, points, visibility = self.expected[nodeid]
+        kind, message, internal = "passed", _note(report), None
+        if report.skipped:
+            kind, message = "skipped", "This check was skipped."
+        elif report.failed:
+            kind, message, internal = classify(call.excinfo.value if call.excinfo else None, visibility)
+        return TestOutcome(name=name, points=points, outcome=kind, message=message, visibility=visibility,
+                           duration_s=round(report.duration, 3), device=self._device, internal=internal)
+
+    def outcomes(self) -> list[TestOutcome]:
+        """Every expected test, in collection order; one without a result scores nothing."""
+        out = []
+        for nodeid, (name, points, visibility) in self.expected.items():
+            out.append(self.results.get(nodeid) or TestOutcome(
+                name=name, points=points, outcome="error", visibility=visibility, duration_s=0.0,
+                device=self._device, message="This check produced no result."))
+        return out
+
+
+def _note(report: pytest.TestReport) -> str:
+    """A passing spec's note to the student (`record_property("note", text)`), or ""."""
+    notes = [str(value) for key, value in report.user_properties if key == "note"]
+    return " ".join(notes)[:2000]
+
+
+def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str | None]:
+    """Map an exception raised in a spec to (outcome, student message, internal note)."""
+    if isinstance(exc, pytest.fail.Exception):
+        return "failed", str(exc.msg), None
+    if isinstance(exc, MissingName):
+        return "failed", str(exc), None
+    if isinstance(exc, StudentCodeError):
+        return "error", f"Your code raised an error: {exc}", None
+    if isinstance(exc, WorkerTimeout):
+        return "timeout", ("Your code did not finish in time (" + str(exc) + "); look for an endless loop, "
+                           "a sleep, or training far longer than the exercise needs."), None
+    if isinstance(exc, WorkerCrashed) and exc.flag == "memory-limit":
+        return "error", (f"Your code was stopped: {exc}. Look for tensors or lists that grow without "
+                         "bound, or data far larger than the exercise needs."), None
+    if isinstance(exc, WorkerCrashed):
+        return "error", "Your code stopped the grading process (exit, crash or memory exhaustion).", None
+    if isinstance(exc, SubmissionError):
+        return ("timeout" if exc.kind == "timeout" else "error"), exc.message, None
+    if isinstance(exc, AnswerTooLarge):
+        return "error", (f"Your code's answers were too large to read back ({exc}); return only what the "
+                         "exercise asks for."), None
+    if isinstance(exc, ProtocolError):
+        return "error", "Your code's answer could not be read back (it was not plain numbers or text).", None
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip()
+        if visibility != "hidden" and text:
+            return "failed", text, None
+        return "failed", HIDDEN_FAILURE if visibility == "hidden" else VISIBLE_FAILURE, None
+    internal = f"{type(exc).__name__}: {exc}"[:1000] if exc else "unknown"
+    return "error", "The grader could not run this check; your instructor has been told.", internal
+
+
+def spec_root(specs: list[Path] | tuple[Path, ...]) -> str:
+    """The folder above every spec: pytest names spec modules by their path from here, so two
+    assignments' `tests/test_public.py` never share a module in a long-lived judge."""
+    # <course>/assignments/<slug>/tests/test_x.py and <course>/solutions/<slug>/hidden/test_x.py
+    tops = [p.resolve().parents[min(3, len(p.resolve().parents) - 1)] for p in specs]
+    return os.path.commonpath([str(t) for t in tops]) if specs else "."
+
+
+def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibility: dict[str, str],
+              device: str = "cpu") -> tuple[list[TestOutcome], list[str]]:
+    """Run the spec files with pytest in this (trusted) process; return outcomes and collection errors."""
+    collector = ResultCollector(visibility, device)
+    args = [str(p) for p in specs] + [
+        "-c", str(SPEC_INI), "--rootdir", spec_root(specs),
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:logging",
+        "--assert=plain", "--import-mode=importlib", "-s",
+        "--timeout", str(int(submission.budget.submission_s * 2 + 60)),
+    ]
+    code = pytest.main(args, plugins=[collector, SubmissionPlugin(submission, seed)])
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not collector.expected:
+        raise SpecsBroken(f"pytest exited with {code!r} on {', '.join(map(str, specs))}: "
+                          + "; ".join(collector.collection_errors)[:2000])
+    return collector.outcomes(), collector.collection_errors

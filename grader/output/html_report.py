@@ -1,0 +1,275 @@
+"""The class report in HTML: `index.html` for the class, one page per submission.
+
+Rendered with Jinja2 from the same report dicts as every other format, with
+autoescaping on for every template: messages, ids and paths hold student text.
+The pages are self-contained (inline CSS, inline SVG chart, one small inline
+script for sorting) and a Content-Security-Policy forbids any network access
+and any script but ours, so a page opens offline by double-click and stays
+inert even if some text ever escaped escaping.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import re
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from grader import __version__
+from grader.output.console import OUTCOME_MARK
+from grader.output.formats import FORMATS
+from grader.output.report import write_atomic
+
+INDEX = "index.html"
+HISTOGRAM_BINS = 10
+TEXT_CHARS = 20_000  # longest student text put on a page; the JSON report keeps it all
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_OUTCOME_SIGN = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "skipped": "–"}
+LOOK_FLAGS = {
+    "timeout": "ran past the time limit",
+    "memory-limit": "hit the memory limit",
+    "tampering": "reached for grader internals (tampering)",
+    "device-disagreement": "CPU and GPU legs disagree on a test",
+    "device-numeric-mismatch": "CPU and GPU answers differ numerically",
+    "gpu-out-of-memory": "ran out of GPU memory",
+    "protocol": "broke the worker protocol",
+    "output-truncated": "printed more than the grader keeps",
+}
+
+
+def page_name(submission_id: str) -> str:
+    """The file name of a submission's page, relative to the output folder (a safe file name)."""
+    return FORMATS["html"].file_name(submission_id)
+
+
+def clean_text(value: Any) -> str:
+    """Text as it may appear on a page: bounded, without control characters (Jinja escapes the rest)."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    if len(text) > TEXT_CHARS:
+        text = text[:TEXT_CHARS] + " … (cut)"
+    return _CONTROL.sub("\ufffd", text)
+
+
+def points(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else clean_text(value)
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, (int, float)) else ""
+
+
+def _percent(value: Any) -> str:
+    return f"{100 * value:.0f}%" if isinstance(value, (int, float)) else ""
+
+
+def _mark(outcome: Any) -> str:
+    outcome = clean_text(outcome)
+    return f"{_OUTCOME_SIGN.get(outcome, '?')} {OUTCOME_MARK.get(outcome, outcome.upper())}"
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """Every template autoescaped, whatever its name: student text goes into all of them."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.output", "templates"), autoescape=True,
+                             keep_trailing_newline=True)
+    env.filters.update(clean=clean_text, points=points, seconds=_seconds, percent=_percent, mark=_mark)
+    return env
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return (Path(__file__).with_name("templates") / name).read_text(encoding="utf-8")
+
+
+def _page(template: str, script: str | None = None, **context: Any) -> str:
+    """A whole page: our CSS inline, our script (if any) allowed by its hash and nothing else."""
+    scripts = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" if script else "'none'"
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {scripts}"
+    return _templates().get_template(template).render(
+        csp=Markup(csp), css=Markup(_asset("report.css")), script=Markup(script) if script else None,
+        version=__version__, **context)
+
+
+def render_check_table(report: dict[str, Any], notes: list[str]) -> str:
+    """The notebook's HTML: the table `grader check` prints (marks, points, messages) and the total."""
+    return _templates().get_template("check.html.j2").render(report=dict(report), notes=notes)
+
+
+def needs_a_look(report: dict[str, Any]) -> list[str]:
+    """Why an instructor should open this submission: not graded, flags, timeouts, grader problems."""
+    reasons = []
+    error = report.get("error")
+    if report.get("status") == "error":
+        message = error.get("message", "") if isinstance(error, dict) else ""
+        reasons.append(f"not graded: {clean_text(message)[:300]}")
+    flags = [clean_text(f) for f in report.get("flags") or []]
+    reasons += [LOOK_FLAGS.get(flag, flag) for flag in flags]
+    timeouts = sum(isinstance(t, dict) and t.get("outcome") == "timeout" for t in report.get("tests") or [])
+    if timeouts and "timeout" not in flags:
+        reasons.append(f"{timeouts} test(s) timed out")
+    if report.get("internal_errors"):
+        reasons.append("the grader had a problem with a spec (see the page)")
+    return reasons
+
+
+def render_submission_page(report: dict[str, Any]) -> str:
+    extraction = report.get("extraction") if isinstance(report.get("extraction"), dict) else {}
+    devices = report.get("devices") if isinstance(report.get("devices"), dict) else {}
+    return _page(
+        "submission.html.j2", report=report, extraction=extraction, look=needs_a_look(report),
+        legs=_legs(devices), disagreements=[_pairs(row) for row in devices.get("disagreements") or []],
+        numeric=devices.get("numeric") if isinstance(devices.get("numeric"), dict) else None,
+        output=report.get("output") if isinstance(report.get("output"), dict) else {},
+        internal=list(report.get("internal_errors") or []), wall_s=_wall(report),
+        environment=_pairs(report.get("environment")), sandbox=_pairs(report.get("sandbox")))
+
+
+def _legs(devices: dict[str, Any]) -> list[dict[str, str]]:
+    legs = []
+    for name, leg in devices.items():
+        if not isinstance(leg, dict) or "status" not in leg:
+            continue  # "disagreements" and "numeric" sit beside the legs
+        tests = leg.get("tests") if isinstance(leg.get("tests"), dict) else {}
+        passed = f"{sum(v == 'passed' for v in tests.values())} of {len(tests)}" if tests else ""
+        legs.append({"name": name, "status": leg["status"], "passed": passed,
+                     "note": leg.get("reason") or leg.get("error") or ""})
+    return legs
+
+
+def _pairs(value: Any) -> list[tuple[str, Any]]:
+    return list(value.items()) if isinstance(value, dict) else []
+
+
+def _wall(report: dict[str, Any]) -> float:
+    timing = report.get("timing")
+    wall = timing.get("wall_s") if isinstance(timing, dict) else None
+    return float(wall) if isinstance(wall, (int, float)) else 0.0
+
+
+def render_class_page(summary: dict[str, Any], reports: list[dict[str, Any]]) -> str:
+    """`index.html`: totals, the histogram, what needs a look, item analysis, the sortable submissions table."""
+    ordered = sorted(reports, key=lambda r: str(r.get("id", "")))
+    scores = [float(r.get("score") or 0.0) for r in ordered]
+    max_score = float(summary["totals"]["max_score"] or 0.0)
+    rows = [{"id": r.get("id", ""), "page": page_name(str(r.get("id", ""))), "score": r.get("score", 0.0),
+             "max_score": r.get("max_score", 0.0), "status": r.get("status", ""),
+             "flags": r.get("flags") or [], "wall_s": _wall(r)} for r in ordered]
+    look = [{"id": row["id"], "page": row["page"], "reasons": needs_a_look(r)} for row, r in zip(rows, ordered)]
+    return _page("class.html.j2", script=_asset("sort.js"), summary=summary, rows=rows,
+                 look=[row for row in look if row["reasons"]], items=summary.get("item_analysis", []),
+                 median=statistics.median(scores) if scores else 0.0,
+                 histogram=Markup(histogram_svg(scores, max_score)), bin_width=_bin_width(max_score))
+
+
+def _bin_width(max_score: float) -> float:
+    return (max_score or 1.0) / HISTOGRAM_BINS
+
+
+def histogram_counts(scores: list[float], max_score: float) -> list[int]:
+    """How many scores fall in each of HISTOGRAM_BINS equal bands of [0, max]; full marks in the last."""
+    import numpy as np
+
+    counts, _ = np.histogram(np.clip(scores, 0, max_score or 1.0), bins=HISTOGRAM_BINS, range=(0, max_score or 1.0))
+    return [int(c) for c in counts]
+
+
+def histogram_svg(scores: list[float], max_score: float) -> str:
+    """The score histogram as an inline SVG element; each bar's count is an SVG text (id `bin-count-K`)."""
+    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no global figure state, no GUI backend
+
+    top = max_score or 1.0
+    width = _bin_width(max_score)
+    counts = histogram_counts(scores, max_score)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "grader", "font.size": 10}):
+        figure = Figure(figsize=(7.5, 2.8), layout="constrained")
+        axes = figure.add_subplot()
+        lefts = [k * width for k in range(HISTOGRAM_BINS)]
+        bars = axes.bar(lefts, counts, width=width, align="edge", color="#2f81f7", edgecolor="white")
+        for k, (bar, count) in enumerate(zip(bars, counts)):
+            bar.set_gid(f"bin-{k}")
+            if count:
+                label = axes.annotate(str(count), (bar.get_x() + width / 2, count), ha="center", va="bottom",
+                                      xytext=(0, 2), textcoords="offset points")
+                label.set_gid(f"bin-count-{k}")
+        axes.set_xlim(0, top)
+        axes.set_ylim(0, max(counts + [1]) * 1.18)
+        axes.set_xlabel("score")
+        axes.set_ylabel("submissions")
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.spines[["top", "right"]].set_visible(False)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def write_html(out: Path, summary: dict[str, Any], reports: Iterable[dict[str, Any]]) -> list[str]:
+    """Write one page per report and `index.html` into `out`; return the ids whose page could not be made."""
+    written, broken = [], []
+    for report in reports:
+        try:
+            write_atomic(out / page_name(str(report["id"])), render_submission_page(report))
+            written.append(report)
+        except (KeyError, TypeError, ValueError, AttributeError, jinja2.TemplateError):
+            broken.append(clean_text(report.get("id", "?"))[:100])  # a hand-edited report: skip it, say so
+    write_atomic(out / INDEX, render_class_page(summary, written))
+    return broken
+
+
+def render_folder(folder: Path) -> tuple[Path, list[str]]:
+    """`grader report DIR`: re-render every page and `index.html` from the JSON reports in DIR.
+
+    summary.json is left as it is; the class page is rebuilt from the reports
+    themselves. Returns the index's path and the reports that were skipped.
+    """
+    from grader.errors import UsageError
+    from grader.output.report import build_summary, read_report, summary_entry
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    found = [r for p in sorted(folder.glob("*.json")) if (r := read_report(p)) is not None]
+    reports = [r for r in found if _usable(r)]
+    skipped = [clean_text(r.get("id", "?"))[:100] for r in found if not _usable(r)]
+    if not reports:
+        raise UsageError(f"no grader reports in {folder}: run `grader grade ... --out {folder}` first")
+    assignments = sorted({r["assignment"] for r in reports})
+    if len(assignments) > 1:
+        raise UsageError(f"{folder} holds reports of several assignments ({', '.join(assignments)}); "
+                         "render one assignment per folder")
+    formats = [name for name, fmt in FORMATS.items()
+               if name in ("json", "html") or any((folder / fmt.file_name(r["id"])).exists() for r in reports)]
+    entries = [summary_entry(r, {f: FORMATS[f].file_name(r["id"]) for f in formats}) for r in reports]
+    summary = build_summary(assignments[0], entries, _kept_from_summary(folder), reports=reports)
+    skipped += write_html(folder, summary, reports)
+    return folder / INDEX, skipped
+
+
+def _usable(report: dict[str, Any]) -> bool:
+    """Shaped like a report this grader writes (a hand-edited one may not be)."""
+    number = (int, float)
+    return (isinstance(report.get("id"), str) and isinstance(report.get("assignment"), str)
+            and isinstance(report.get("status"), str) and isinstance(report.get("score"), number)
+            and isinstance(report.get("max_score"), number) and isinstance(report.get("submission"), dict)
+            and isinstance(report["submission"].get("path"), str)
+            and isinstance(report.get("tests"), list) and all(isinstance(t, dict) for t in report["tests"]))
+
+
+def _kept_from_summary(folder: Path) -> dict[str, Any]:
+    """When and how the folder was graded: kept from its summary.json, which only `grade` knows."""
+    import json
+
+    try:
+        old = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(old, dict):
+        return {}
+    return {key: old[key] for key in ("graded_at", "seed", "grader", "shard", "merged_from") if key in old}

@@ -1,0 +1,244 @@
+"""Starting, limiting and stopping worker processes (the untrusted side's cage).
+
+Each worker gets a fresh temporary folder as its working directory, a private
+HOME inside it, a scrubbed environment, resource limits set before any student
+code runs, stdout/stderr sent to capped files, and its own process group so the
+judge can kill everything it started. Wall-clock limits are enforced here, from
+outside the worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import WorkerCrashed, WorkerTimeout
+from grader.protocol import read_frame, write_frame
+from grader.sandbox.cage import Cage
+from grader.sandbox.confine import WorkerLimits
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+# TensorFlow's own C++ log lines ("E0000 00:00:... cuda_platform.cc:52] ...") are not the student's output.
+_TF_LOG = re.compile(r"^(?:[EWIF]\d{4} [\d:. ]+\s+\d+ [\w./]+:\d+\]|WARNING: All log messages before absl).*\n?", re.M)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where a worker runs: the CPU or one GPU (by index), Keras 3 or legacy Keras 2 (`tf-keras`)."""
+
+    gpu: int | None = None
+    legacy: bool = False
+
+
+def worker_env(home: Path, runtime: Runtime = Runtime()) -> dict[str, str]:
+    """A minimal environment: no tokens, no grader paths, TensorFlow kept quiet and single-BLAS-threaded."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "KERAS_HOME": str(home / ".keras"),
+    }
+    env["CUDA_VISIBLE_DEVICES"] = "-1" if runtime.gpu is None else str(runtime.gpu)
+    if runtime.gpu is not None:
+        env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"  # one card, shared politely: no grabbing all memory
+    if runtime.legacy:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    return env
+
+
+@dataclass
+class Worker:
+    """The judge's handle on one running worker process."""
+
+    pid: int
+    req_fd: int
+    resp_fd: int
+    folder: Path
+    limits: WorkerLimits
+    popen: subprocess.Popen[bytes] | None = None
+    flags: set[str] = field(default_factory=set)
+    cage: Cage = field(default_factory=Cage)
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait for its answer, killing the worker on timeout."""
+        deadline = time.monotonic() + timeout
+        try:
+            write_frame(self.req_fd, message)
+            return read_frame(self.resp_fd, deadline)
+        except WorkerTimeout:
+            self.kill()
+            self.flags.add("timeout")
+            raise
+        except (BrokenPipeError, ConnectionResetError):
+            raise WorkerCrashed("the worker process ended", exit_code=self.exit_code()) from None
+        except WorkerCrashed as exc:
+            raise WorkerCrashed(str(exc), exit_code=self.exit_code()) from None
+
+    def alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return self.exit_code() is None
+
+    def exit_code(self) -> int | None:
+        if self.popen is None:
+            return None
+        try:
+            return self.popen.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """Kill the whole process group, and every process in the worker's cage (setsid escapees too)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.cage.kill_all()
+        if self.popen is not None:
+            try:
+                self.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def output(self) -> tuple[str, str, bool]:
+        """Student stdout and stderr, capped; True when either was cut."""
+        out, cut_out = _read_capped(self.folder / "stdout.txt", self.limits.output_bytes)
+        err, cut_err = _read_capped(self.folder / "stderr.txt", self.limits.output_bytes)
+        return out, _TF_LOG.sub("", err), cut_out or cut_err
+
+    def close(self) -> None:
+        """Stop the worker; its folder stays for the next process of the same submission."""
+        try:
+            write_frame(self.req_fd, {"op": "exit"})
+        except OSError:
+            pass
+        self.kill()
+        if self.cage.out_of_memory():
+            self.flags.add("memory-limit")
+        self.cage.close()
+        for fd in (self.req_fd, self.resp_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _open_in_folder(path: Path, flags: int) -> int:
+    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        return os.open(path.name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
+    """Read at most `cap` bytes; never through a symlink the worker may have planted, never from a FIFO."""
+    try:
+        fd = _open_in_folder(path, os.O_RDONLY)
+    except OSError:
+        return "", False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "", False
+        data = handle.read(cap + 1)
+    return data[:cap].decode("utf-8", errors="replace"), len(data) > cap
+
+
+def make_folder() -> Path:
+    """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME.
+
+    The folder and the capture files are the judge's (read-only to the worker); when the grader
+    runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
+    from grader.sandbox.isolation import sandbox_base, switches_uid
+    from grader.sandbox.privileges import submission_uid
+
+    folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
+    (folder / "home" / "tmp").mkdir(parents=True)
+    for name in ("stdout.txt", "stderr.txt"):
+        (folder / name).touch(mode=0o600)
+    if switches_uid():
+        uid = submission_uid()
+        for part in (folder / "home", folder / "home" / "tmp"):
+            os.chown(part, uid, uid)
+    # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
+    # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
+    folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
+    return folder
+
+
+def open_captures(folder: Path) -> tuple[int, int]:
+    """The judge's descriptors on the capture files made by `make_folder` (stdout, stderr)."""
+    out = _open_capture(folder, "stdout.txt")
+    try:
+        return out, _open_capture(folder, "stderr.txt")
+    except OSError:
+        os.close(out)
+        raise
+
+
+def _open_capture(folder: Path, name: str) -> int:
+    """Never through a symlink, never a FIFO or device: a plain file, or OSError."""
+    fd = _open_in_folder(folder / name, os.O_WRONLY | os.O_APPEND)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{name} in the sandbox folder is not a plain file")
+    os.set_blocking(fd, True)
+    return fd
+
+
+def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime(),
+               hide: tuple[str, ...] = (), show: tuple[str, ...] = ()) -> Worker:
+    """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
+    from grader.sandbox.isolation import PREVIOUS, namespaces_available, sandbox_base, wrap_command
+
+    work = folder / "home"
+    req_r, req_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    env = worker_env(work, runtime)
+    out, err = open_captures(folder)
+    command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
+               "1" if namespaces_available() else "0", str(sandbox_base()), "1" if PREVIOUS else "0"]
+    try:
+        popen = subprocess.Popen(
+            wrap_command(command, hide=[Path(h) for h in hide], show=[Path(s) for s in show]),
+            pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
+            stdout=out, stderr=err, start_new_session=True,
+        )
+    finally:
+        for fd in (out, err, req_r, resp_w):
+            os.close(fd)
+    return Worker(pid=popen.pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, popen=popen)
+
+
+# -I ignores PYTHONPATH, so the boot line puts the grader's parent on sys.path itself.
+_BOOT = (
+    "import sys; sys.path.insert(0, %r)\n"
+    "from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets, WorkerLimits\n"
+    "import json; apply_limits(WorkerLimits(**json.loads(sys.argv[3])))\n"
+    "from pathlib import Path\n"
+    "guard_sockets() if sys.argv[4] == '0' else None\n"
+    "enter_worker_sandbox(Path.cwd().parent, Path(sys.argv[5]), namespaced=sys.argv[4] == '1',\n"
+    "                     previous=sys.argv[6] == '1')\n"
+    "sys.path.pop(0)\n"
+    "from grader.worker.serve import serve\n"
+    "serve(int(sys.argv[1]), int(sys.argv[2]))\n"
+) % PACKAGE_PARENT

@@ -1,0 +1,123 @@
+"""The zygote process: it has imported TensorFlow, but run no op, and forks one worker per request.
+
+TensorFlow's import costs seconds; a fork costs milliseconds. Forking is only
+safe while the parent has a single thread and no TensorFlow runtime (thread
+pools start with the first op), so the zygote checks `/proc/self/task` after
+its imports and refuses to serve otherwise; the judge then falls back to cold
+starts. Each forked worker starts from the same pristine state, so nothing one
+submission does is visible to the next.
+
+The judge talks to its zygote over a private socketpair (no path on disk a
+worker could find), and the zygote exits when its judge does. Each judge
+process has at most one zygote (`process_zygote`), restarted when it has died.
+The zygote ignores every signal it can (a worker's SIGINT must not stop it) and
+is not dumpable (no worker may ptrace it); every wait on it is bounded, and a
+submission whose worker had to be started cold is flagged `cold-start`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox.confine import WorkerLimits
+
+PR_SET_DUMPABLE = 4
+# Signals the zygote ignores (SIGKILL and SIGSTOP cannot be; a dead or stopped zygote is replaced).
+IGNORED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTSTP", "SIGTTIN",
+           "SIGTTOU", "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGWINCH", "SIGURG", "SIGIO")
+
+
+def thread_count() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return -1
+
+
+def zygote_main(channel_fd: int) -> None:
+    """Run in the zygote process: import, check fork safety, then fork on every request."""
+    import signal
+
+    import keras  # noqa: F401 - imported so forks inherit it
+    import numpy  # noqa: F401
+    import tensorflow  # noqa: F401
+
+    import grader.worker.serve  # noqa: F401
+
+    channel = socket.socket(fileno=channel_fd)
+    threads = thread_count()
+    if threads != 1:
+        channel.sendall(json.dumps({"ready": False, "reason": f"{threads} threads after import"}).encode())
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
+    _shield()
+    channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(channel, 65536, 4)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)  # the judge is gone
+        _fork_one(channel, json.loads(data), fds)
+
+
+def _shield() -> None:
+    """The zygote ignores what signals it can, and no worker may ptrace it."""
+    import ctypes
+    import signal
+
+    for name in IGNORED:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _unshield() -> None:
+    """In a forked worker: the default signal dispositions (Ctrl-C is KeyboardInterrupt again)."""
+    import signal
+
+    for name in IGNORED:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    pid = os.fork()
+    if pid == 0:
+        channel.close()
+        _become_worker(request, fds)
+    for fd in fds:
+        os.close(fd)
+    channel.sendall(json.dumps({"pid": pid}).encode())
+
+
+def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: new session, own files, own env, limits, no privileges; then serve."""
+    import signal
+
+    from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets
+    from grader.worker.serve import serve
+
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _unshield()
+        req_fd, resp_fd, out_fd, err_fd = fds
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.close(out_fd)
+        os.close(err_fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        apply_limits(WorkerLimits(**request["limits"]))
+        if not request["network_isolated"]:
+            guard_sockets()
+        enter_worker_sandbox(Path(request["cwd"]).parent, Path(request["base"]),
+                             namespaced=request["network_isolated"], previous=request["previous"])
+        serve(req_fd, resp_fd)
+    finally:
+        os._exit(0)
