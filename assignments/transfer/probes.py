@@ -89,6 +89,41 @@ def _head(model, base):
             "uses_base": any(id(v) in base_ids for v in model.weights)}
 
 
+def _spy(layer, seen):
+    """Record what `layer` is called with and returns (eager calls run `layer.call`, looked up on the
+    instance); returns a function that puts the layer back as it was."""
+    original = layer.call
+
+    def call(*args, **kwargs):
+        out = original(*args, **kwargs)
+        seen.append((args[0] if args else None, out))
+        return out
+
+    layer.call = call
+    return lambda: setattr(layer, "call", original)
+
+
+def _pooling(model, base, X):
+    """On X in inference mode: the feature map the base handed on, and what reached the head's Dense
+    layer (when the head has exactly one). The judge compares the two: average pooling or not."""
+    inside = {id(layer) for layer in base._flatten_layers()}
+    dense = [layer for layer in model._flatten_layers(include_self=False)
+             if id(layer) not in inside and isinstance(layer, tf.keras.layers.Dense)]
+    if len(dense) != 1:
+        return {"pool_in": None, "pool_out": None}
+    from_base, to_dense = [], []
+    restore = [_spy(base, from_base), _spy(dense[0], to_dense)]
+    try:
+        model(tf.constant(X), training=False)
+    except Exception:  # noqa: BLE001 - a model that cannot be called shows nothing here
+        pass
+    finally:
+        for undo in restore:
+            undo()
+    return {"pool_in": np.asarray(from_base[-1][1]) if len(from_base) == 1 else None,
+            "pool_out": np.asarray(to_dense[-1][0]) if len(to_dense) == 1 else None}
+
+
 def _compiled_loss(model, y, probabilities):
     """The model's compiled loss for integer labels y and the judge's class probabilities (not the
     model's output: the loss is judged on its own), or the error computing it raised."""
@@ -121,6 +156,7 @@ def _build(sub, num_classes, data_seed, n, labels, probabilities):
               "output": np.asarray(output), "loss": None, "loss_error": None}
     if report["compiled"]:
         report.update(_compiled_loss(model, np.asarray(labels), np.asarray(probabilities, dtype=np.float32)))
+    report.update(_pooling(model, base, X))
     return report
 
 
@@ -147,19 +183,22 @@ def _called_with_training_false(base):
     return False
 
 
-def run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate):
+def run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate,
+        labels, probabilities):
     """The whole exercise once: build, train the head, fine-tune. See `_run` for what is reported."""
     kwargs = {"data_seed": data_seed, "test_seed": test_seed, "n_train": n_train, "n_test": n_test,
               "epochs": epochs, "batch_size": batch_size, "tune_n": tune_n, "tune_epochs": tune_epochs,
-              "learning_rate": learning_rate}
+              "learning_rate": learning_rate, "labels": labels, "probabilities": probabilities}
     return _remembered("run", kwargs, lambda: _run(sub, **kwargs))
 
 
-def _run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate):
+def _run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n, tune_epochs, learning_rate,
+         labels, probabilities):
     """Build the model, train its head with the judge's settings (reports how far the base moved and
     the predictions on held-out images), then fine_tune(model, base) and fine_tune(model, base,
-    learning_rate) (reports the flags and optimizer after each) and fit with the student's compile
-    (reports how far the base moved, in how many steps)."""
+    learning_rate) (reports the flags, optimizer and compiled loss on the judge's labels and
+    probabilities after each) and fit with the student's compile (reports how far the base moved,
+    in how many steps)."""
     X, y = new_task(int(n_train), int(data_seed))
     X_test, _ = new_task(int(n_test), int(test_seed))
     base = load_base()
@@ -174,6 +213,9 @@ def _run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n,
               "training_false_in_graph": _called_with_training_false(base)}
     report.update(_fine_tuning(sub, model, base, X[:int(tune_n)], y[:int(tune_n)], int(tune_epochs),
                                int(batch_size), float(learning_rate)))
+    if report["fine_tune_error"] is None:
+        loss = _compiled_loss(model, np.asarray(labels), np.asarray(probabilities, dtype=np.float32))
+        report.update(tune_loss=loss["loss"], tune_loss_error=loss["loss_error"])
     return report
 
 

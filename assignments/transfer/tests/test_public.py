@@ -37,7 +37,7 @@ def run_arguments(submission):
     data_seed, test_seed = (int(s) for s in rng.integers(0, 1 << 30, size=2))
     return {"data_seed": data_seed, "test_seed": test_seed, "n_train": N_TRAIN, "n_test": N_TEST,
             "epochs": EPOCHS, "batch_size": BATCH, "tune_n": TUNE_N, "tune_epochs": TUNE_EPOCHS,
-            "learning_rate": float(rng.uniform(5e-6, 4e-5))}
+            "learning_rate": float(rng.uniform(5e-6, 4e-5)), **_loss_arguments(rng, 5)}
 
 
 def shared_run(submission):
@@ -45,14 +45,19 @@ def shared_run(submission):
     return submission.call("run", **run_arguments(submission))
 
 
+def _loss_arguments(rng, num_classes):
+    """Integer labels and class probabilities (each at least 0.1 / num_classes) on which a compiled
+    loss is judged alone, apart from what the model outputs."""
+    probabilities = 0.9 * rng.dirichlet(np.ones(num_classes), size=8) + 0.1 / num_classes
+    return {"labels": rng.integers(0, num_classes, size=8), "probabilities": probabilities.astype(np.float32)}
+
+
 def _build_arguments(submission):
-    """num_classes is never 5 (the shared run's) nor 10, so a hard-coded width shows. The labels and
-    class probabilities (each at least 0.1 / num_classes) are for judging the compiled loss alone."""
+    """num_classes is never 5 (the shared run's) nor 10, so a hard-coded width shows."""
     rng = np.random.default_rng([submission.seed, zlib.crc32(b"transfer-build")])
     num_classes = int(rng.choice([3, 4, 6, 7]))
-    probabilities = 0.9 * rng.dirichlet(np.ones(num_classes), size=8) + 0.1 / num_classes
     return {"num_classes": num_classes, "data_seed": int(rng.integers(1 << 30)), "n": 8,
-            "labels": rng.integers(0, num_classes, size=8), "probabilities": probabilities.astype(np.float32)}
+            **_loss_arguments(rng, num_classes)}
 
 
 def built(submission):

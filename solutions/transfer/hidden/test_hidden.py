@@ -46,30 +46,40 @@ def test_compiled_with_adam(submission):
     check(answer["optimizer"] == "Adam", f"The model should be compiled with Adam, not {answer['optimizer']}.")
 
 
+def is_sparse_cross_entropy(loss, probabilities, labels):
+    """The loss the judge expects for these integer labels and probabilities: sparse categorical
+    cross-entropy of the probabilities, or of their softmax (from_logits=True, for a head without
+    softmax, is sparse cross-entropy too)."""
+    P, y = np.asarray(probabilities, dtype=np.float64), np.asarray(labels)
+    softmax = np.exp(P - P.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    expected = [-np.mean(np.log(P[rows, y])), -np.mean(np.log(softmax[rows, y]))]
+    return any(bool(np.isclose(loss, e, rtol=1e-3, atol=1e-5)) for e in expected)
+
+
 @points(0.5)
 def test_compiled_with_sparse_cross_entropy(submission):
     """Catches: a loss other than sparse categorical cross-entropy (categorical cross-entropy with
     integer labels, mean squared error), no compile. The compiled loss is evaluated on the judge's
-    labels and probabilities, not on the model's output; from_logits=True (for a head without
-    softmax) is sparse cross-entropy too."""
+    labels and probabilities, not on the model's output."""
     answer, kwargs = public.built(submission)
     check(answer["compiled"], "build_transfer_model should compile the model before returning it.")
     check(answer["loss"] is not None, "The compiled loss does not accept integer labels "
           f"({answer['loss_error']}): the labels are integers 0..num_classes-1, so use "
           "loss='sparse_categorical_crossentropy'.")
-    P, y = np.asarray(kwargs["probabilities"], dtype=np.float64), kwargs["labels"]
-    softmax = np.exp(P - P.max(axis=1, keepdims=True))
-    softmax /= softmax.sum(axis=1, keepdims=True)
-    rows = np.arange(len(y))
-    expected = [-np.mean(np.log(P[rows, y])), -np.mean(np.log(softmax[rows, y]))]
-    check(any(bool(np.isclose(answer["loss"], e, rtol=1e-3, atol=1e-5)) for e in expected),
+    check(is_sparse_cross_entropy(answer["loss"], kwargs["probabilities"], kwargs["labels"]),
           "The compiled loss is not sparse categorical cross-entropy on integer labels "
           "(loss='sparse_categorical_crossentropy').")
 
 
 @points(1)
 def test_head_pools_before_one_dense_layer(submission):
-    """Catches: Flatten instead of pooling, extra layers in the head, a fresh base instead of the one given."""
+    """Catches: Flatten instead of pooling, max instead of average pooling, extra layers in the head,
+    a fresh base instead of the one given. The pooling is read where it happens: the base's feature
+    map and the Dense layer's input, recorded on one call (so a model that rescales its inputs
+    first, a mistake of its own, still pools right here). The mean and the max of a feature map
+    agree only where every position is equal, which no image of the task makes."""
     answer, kwargs = public.built(submission)
     channels = answer["base_output_shape"][-1]
     check(answer["uses_base"], "The model does not contain the base passed to build_transfer_model.")
@@ -84,6 +94,13 @@ def test_head_pools_before_one_dense_layer(submission):
     check(len(dense) == 1 and shapes == expected,
           f"The head should be one Dense layer on the {channels} pooled channels (weights of shapes "
           f"{[[channels, 'units'], ['units']]}), but the model has weights of shapes {shapes} outside the base.")
+    features, pooled = answer["pool_in"], answer["pool_out"]
+    check(features is not None and pooled is not None and np.ndim(features) == 4,
+          "Calling the model did not run the base once and then the head's Dense layer once on its output.")
+    check(np.shape(pooled) == np.shape(features)[:1] + np.shape(features)[-1:]
+          and np.allclose(pooled, np.mean(features, axis=(1, 2)), rtol=1e-4, atol=1e-5),
+          "The Dense layer of the head does not get the average of the base's feature map over its height "
+          "and width: pool it with GlobalAveragePooling2D (not GlobalMaxPooling2D).")
 
 
 @points(1)
@@ -134,7 +151,20 @@ def _check_optimizer(setup, call, wanted):
           f"{'unreadable' if got is None else format(got, '.2g')}, not {wanted:.2g}.")
 
 
-@points(1)
+@points(0.5)
+def test_fine_tune_keeps_sparse_cross_entropy(submission):
+    """Catches: a fine_tune that recompiles with another loss (categorical cross-entropy with the
+    task's integer labels). Judged on the judge's labels and probabilities, after fine_tune."""
+    answer = fine_tuned(submission)
+    kwargs = public.run_arguments(submission)
+    check(answer["tune_loss"] is not None, "After fine_tune the compiled loss does not accept integer labels "
+          f"({answer['tune_loss_error']}): recompile with loss='sparse_categorical_crossentropy'.")
+    check(is_sparse_cross_entropy(answer["tune_loss"], kwargs["probabilities"], kwargs["labels"]),
+          "After fine_tune the compiled loss is not sparse categorical cross-entropy on integer labels: "
+          "recompile with loss='sparse_categorical_crossentropy'.")
+
+
+@points(0.5)
 def test_fine_tune_uses_the_learning_rate_given(submission):
     """Catches: an ignored learning_rate (Adam's default 1e-3 instead), another optimizer."""
     answer = fine_tuned(submission)

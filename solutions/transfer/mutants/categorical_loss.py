@@ -1,6 +1,8 @@
-"""Mutant: compiles with categorical_crossentropy, which expects one-hot labels, not the task's integers.
+"""Mutant: compiles with categorical_crossentropy, which expects one-hot labels, not the task's
+integers, in build_transfer_model and again in fine_tune (the same slip in both compiles costs
+both compile clauses, and nothing else).
 
-Fails: test_compiled_with_sparse_cross_entropy
+Fails: test_compiled_with_sparse_cross_entropy, test_fine_tune_keeps_sparse_cross_entropy
 """
 import tensorflow as tf
 
