@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from grader.errors import SubmissionError
 from grader.intake.ingest import Source
-from grader.intake.notebook import Cells, looks_like_notebook, normalize_newlines, notebook_code, split_lines
+from grader.intake.notebook import (Cells, looks_like_notebook, normalize_newlines, notebook_code, script_code,
+                                    split_lines)
 from grader.intake.selection import CONTAINERS, DEFINITIONS, IMPORTS, Selection, bodies, select, top_level_definitions
 
 MAX_LISTED = 50  # entries of `dropped` and `kept` in a report; the rest are counted
@@ -119,8 +120,7 @@ def extract(source: Source, roots: Collection[str] | None = None) -> Extracted:
     if kind == "notebook":
         cells = notebook_code(source.text, files)
     else:
-        code = normalize_newlines(source.text)
-        cells = Cells(code=code, shown=split_lines(code))
+        cells = script_code(normalize_newlines(source.text))
     notes += cells.notes
     starts = tuple(cells.starts)
     tree = _parse(cells.code, starts)
@@ -165,7 +165,7 @@ def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
 
 def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str]) -> tuple[Module, ...]:
     """The submission's own modules, each cut to what it defines plus what the main code reads from it."""
-    texts = {name: (code, f"cell {cell} (%%writefile {name}.py)") for name, (code, cell) in cells.modules.items()}
+    texts = {name: (code, f"{where} (%%writefile {name}.py)") for name, (code, where) in cells.modules.items()}
     for module, path, cell, line in cells.runs:
         text = files[path]
         if path.lower().endswith(".ipynb"):

@@ -44,7 +44,7 @@ class Cells:
     starts: list[tuple[int, int]] = field(default_factory=list)  # (first line, cell number)
     notes: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # the student's own text of each line
-    modules: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (code, cell)
+    modules: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (code, where: "cell 3")
     runs: list[tuple[str, str, int, int]] = field(default_factory=list)  # (module, file, cell, line)
 
 
@@ -132,8 +132,8 @@ def _writefile(source: str, number: int, out: Cells) -> bool:
     names = [a for a in args if not a.startswith("-")]
     stem = PurePosixPath(names[0]).stem if names else ""
     if names and names[0].endswith(".py") and stem.isidentifier():
-        old = out.modules.get(stem, ("", number))[0] if append else ""
-        out.modules[stem] = (old + normalize_newlines(body), number)
+        old = out.modules.get(stem, ("", ""))[0] if append else ""
+        out.modules[stem] = (old + normalize_newlines(body), f"cell {number}")
     return True
 
 
@@ -185,14 +185,120 @@ def _cell_python(source: str) -> str:
     if _NEEDS_IPYTHON.search(source) is None and not stripped.startswith("%%"):
         return source  # plain Python: IPython's transformer would only cost time
     source = _join_magic_continuations(source)
+    magic_lines = sum(1 for _ in _NEEDS_IPYTHON.finditer(source))
+    if magic_lines * len(source) > IPYTHON_BUDGET and not stripped.startswith("%%"):
+        return _neutralize_lines(source)  # IPython's transformer would re-read this cell once per magic line
     try:
         python = _transformer().transform_cell(source)
-    except Exception:  # noqa: BLE001 - IPython's transformer is a black box on odd input; fall back to raw text
-        return source
+    except Exception:  # noqa: BLE001 - IPython's transformer is a black box on odd input
+        return _neutralize_lines(source)
     lost = len(split_lines(source.rstrip("\n"))) - len(split_lines(python.rstrip("\n")))
     if lost > 0 and not split_lines(source)[0].strip():
         python = "\n" * lost + python  # IPython strips leading blank lines; keep line numbers
     return python
+
+
+# IPython's transformer tokenizes the whole cell again for each magic line it rewrites (up to 500
+# times), so its cost is (magic lines) x (cell size). Beyond this budget, about a second of CPU,
+# magic lines are rewritten one by one instead: same line numbers, same calls for the extract
+# stage to drop, linear time.
+IPYTHON_BUDGET = 300_000
+MAX_MAGIC_LINES = 10_000  # in a .py: far beyond any notebook export
+_MAGIC = re.compile(r"^([ \t]*)([!%].*)$")
+_MAGIC_ASSIGN = re.compile(r"^([ \t]*)([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)[ \t]*=[ \t]*([!%].*)$")
+_HELP = re.compile(r"^([ \t]*)[?]*([A-Za-z_][\w.]*)[ \t]*[?]+[ \t]*$|^([ \t]*)[?]+([A-Za-z_][\w.]*)[ \t]*$")
+
+
+def _neutralize_lines(source: str) -> str:
+    """Each `!cmd`, `%magic`, `x = !cmd` or `name?` line as a bare `get_ipython()` call (kept short:
+    the statement is dropped anyway, and the student's own line is what reports quote), line for line."""
+    out = []
+    for line in split_lines(source):
+        if (match := _MAGIC_ASSIGN.match(line)) is not None:
+            line = f"{match[1]}{match[2]} = get_ipython()"
+        elif (match := _MAGIC.match(line) or _HELP.match(line)) is not None:
+            line = f"{match[1] or match[3] or ''}get_ipython()" if match.re is _HELP else f"{match[1]}get_ipython()"
+        out.append(line)
+    return "\n".join(out)
+
+
+COLAB_MAGIC = "# Commented out IPython magic to ensure Python compatibility."
+
+
+def script_code(text: str) -> Cells:
+    """A `.py` file as one text, the way the notebook it was downloaded from ran.
+
+    Colab's "Download .py" leaves `!shell` lines as they are and comments out `%` magics, a
+    whole cell at a time for cell magics. So a file that is not Python only because of notebook
+    lines is read the way Jupyter would run it, line for line; a `%%time` or `%%capture` cell
+    that Colab commented out runs as it did in the notebook; a commented `%%writefile NAME.py`
+    cell becomes module NAME. Any other syntax error is left for the extract stage to report
+    where the student wrote it."""
+    colab = Cells(shown=split_lines(text))
+    uncommented = "\n".join(_colab_cells(list(colab.shown), colab))
+    plain = Cells(shown=colab.shown)
+    tried = [(colab, uncommented), (plain, text)] if uncommented != text or colab.modules else [(plain, text)]
+    for out, code in tried:  # Colab's commented cells are taken only when the whole file then reads as Python
+        out.code = _with_magics(code, out)
+        if _error_line(out.code) is None:
+            return out
+    return out  # the file as it is: its first syntax error is the student's own line
+
+
+def _with_magics(code: str, out: Cells) -> str:
+    """`code` with notebook lines read the way Jupyter would, when that is what keeps it from being Python."""
+    if _error_line(code) is None or sum(1 for _ in _NEEDS_IPYTHON.finditer(code)) > MAX_MAGIC_LINES:
+        return code
+    python = _cell_python(code)
+    before, after = split_lines(code), split_lines(python)
+    magic = [n for n, (old, new) in enumerate(zip(before, after), start=1) if old != new]
+    error = _error_line(python)
+    # kept when it parses, or when what still fails is the student's own line (reported there, not at `!pip`)
+    if not magic or len(after) != len(before) or (error is not None and error in magic):
+        return code
+    out.notes.append(f"{len(magic)} line(s) of notebook syntax ({_listed(magic, out.shown)}) were read as "
+                     "Jupyter reads them and not run; the grader installs nothing.")
+    return python
+
+
+def _error_line(code: str) -> int | None:
+    """The line of `code`'s first syntax error (0 when it cannot be read at all), None when it parses."""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        return exc.lineno or 0
+    except (ValueError, RecursionError, MemoryError):
+        return 0
+    return None
+
+
+def _listed(numbers: list[int], shown: list[str]) -> str:
+    listed = ", ".join(f"line {n} `{shown[n - 1].strip()[:60]}`" for n in numbers[:3])
+    return listed + (f" and {len(numbers) - 3} more" if len(numbers) > 3 else "")
+
+
+def _colab_cells(lines: list[str], out: Cells) -> list[str]:
+    """Cell magics that Colab's download commented out, line for line: Python bodies uncommented,
+    `%%writefile NAME.py` bodies as modules (their lines stay comments)."""
+    for index in range(len(lines) - 1):
+        if lines[index].strip() != COLAB_MAGIC or not lines[index + 1].startswith("# %%"):
+            continue
+        magic = lines[index + 1][2:].strip()
+        end = index + 2
+        while end < len(lines) and lines[end].startswith("#") and lines[end].strip() != COLAB_MAGIC:
+            end += 1
+        body = [line[2:] if line.startswith("# ") else line[1:] for line in lines[index + 2:end]]
+        if magic.startswith(PYTHON_CELL_MAGICS):
+            lines[index + 2:end] = body
+            out.notes.append(f"lines {index + 3}-{end} (a `{magic.split()[0]}` cell that Colab's download commented "
+                             "out) were read as the notebook ran them.")
+        elif magic.startswith("%%writefile"):
+            name = magic.split()[-1]
+            stem = PurePosixPath(name).stem
+            if name.endswith(".py") and stem.isidentifier():
+                old = out.modules.get(stem, ("", ""))[0] if " -a " in f" {magic} " else ""
+                out.modules[stem] = (old + "\n".join(body) + "\n", f"line {index + 2}")
+    return lines
 
 
 @functools.cache
