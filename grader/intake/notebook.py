@@ -261,6 +261,7 @@ def _with_magics(code: str, out: Cells) -> str:
     return python
 
 
+@functools.lru_cache(maxsize=4)  # each candidate text is asked about more than once; parsing is the cost
 def _error_line(code: str) -> int | None:
     """The line of `code`'s first syntax error (0 when it cannot be read at all), None when it parses."""
     try:
