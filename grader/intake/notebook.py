@@ -204,9 +204,9 @@ def _cell_python(source: str) -> str:
 # stage to drop, linear time.
 IPYTHON_BUDGET = 300_000
 MAX_MAGIC_LINES = 10_000  # in a .py: far beyond any notebook export
-_MAGIC = re.compile(r"^([ \t]*)([!%].*)$")
+_MAGIC = re.compile(r"^[ \t]*[!%]")
 _MAGIC_ASSIGN = re.compile(r"^([ \t]*)([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)[ \t]*=[ \t]*([!%].*)$")
-_HELP = re.compile(r"^([ \t]*)[?]*([A-Za-z_][\w.]*)[ \t]*[?]+[ \t]*$|^([ \t]*)[?]+([A-Za-z_][\w.]*)[ \t]*$")
+_HELP = re.compile(r"^[ \t]*(?:[?]*[A-Za-z_][\w.]*[ \t]*[?]+|[?]+[A-Za-z_][\w.]*)[ \t]*$")
 
 
 def _neutralize_lines(source: str) -> str:
@@ -214,10 +214,11 @@ def _neutralize_lines(source: str) -> str:
     the statement is dropped anyway, and the student's own line is what reports quote), line for line."""
     out = []
     for line in split_lines(source):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
         if (match := _MAGIC_ASSIGN.match(line)) is not None:
-            line = f"{match[1]}{match[2]} = get_ipython()"
-        elif (match := _MAGIC.match(line) or _HELP.match(line)) is not None:
-            line = f"{match[1] or match[3] or ''}get_ipython()" if match.re is _HELP else f"{match[1]}get_ipython()"
+            line = f"{indent}{match[2]} = get_ipython()"
+        elif _MAGIC.match(line) or _HELP.match(line):
+            line = f"{indent}get_ipython()"
         out.append(line)
     return "\n".join(out)
 
@@ -297,7 +298,8 @@ def _colab_cells(lines: list[str], out: Cells) -> list[str]:
             name = magic.split()[-1]
             stem = PurePosixPath(name).stem
             if name.endswith(".py") and stem.isidentifier():
-                old = out.modules.get(stem, ("", ""))[0] if " -a " in f" {magic} " else ""
+                append = {"-a", "--append"} & set(magic.split())
+                old = out.modules.get(stem, ("", ""))[0] if append else ""
                 out.modules[stem] = (old + "\n".join(body) + "\n", f"line {index + 2}")
     return lines
 
