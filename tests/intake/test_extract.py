@@ -18,9 +18,9 @@ def python(text: str, roots: list[str] | None = None) -> Extracted:
 
 
 def notebook_text(*cells: str, markdown_first: bool = False) -> str:
-    made = [v4.new_code_cell(c) for c in cells]
+    made = [v4.new_code_cell(c, id=f"cell-{i}") for i, c in enumerate(cells)]  # random ids can collide
     if markdown_first:
-        made.insert(0, v4.new_markdown_cell("# Exercise"))
+        made.insert(0, v4.new_markdown_cell("# Exercise", id="markdown"))
     return nbformat.writes(v4.new_notebook(cells=made))
 
 
