@@ -26,7 +26,7 @@ class TestScore:
         o = self.outcome
         return {"name": o.name, "points": o.points, "score": self.score, "outcome": o.outcome,
                 "message": o.message, "visibility": o.visibility, "device": o.device,
-                "duration_s": o.duration_s}
+                "duration_s": o.duration_s, "clause": o.clause or o.name.split("[", 1)[0]}
 
 
 @dataclass(frozen=True)
