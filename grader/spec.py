@@ -128,6 +128,7 @@ def describe_difference(actual: Any, expected: Any, *, rtol: float = 1e-4, atol:
     a, e = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if a.shape != e.shape or a.size == 0 or not (np.isfinite(a).all() and np.isfinite(e).all()):
         return ""
+    a, e = np.squeeze(a), np.squeeze(e)  # a channel axis of 1 is no row or column
 
     def same(x: np.ndarray, y: np.ndarray) -> bool:
         return x.shape == y.shape and bool(np.allclose(x, y, rtol=rtol, atol=atol))
@@ -170,10 +171,10 @@ def _offset_kind(a: np.ndarray, e: np.ndarray, same: _Same, atol: float) -> str:
     d = a - e
     if same(a, e + d.mean()):
         return "every value is off by the same amount"
-    if a.ndim >= 2 and same(a, e + d.mean(axis=-1, keepdims=True)):
+    if a.ndim >= 2 and a.shape[-1] > 1 and same(a, e + d.mean(axis=-1, keepdims=True)):
         return ("the values of each row are off by one amount, a different one in each row (a mean or sum "
                 "taken per row instead of over the whole tensor?)")
-    if a.ndim >= 2 and same(a, e + d.mean(axis=0, keepdims=True)):
+    if a.ndim >= 2 and a.shape[0] > 1 and same(a, e + d.mean(axis=0, keepdims=True)):
         return ("the values of each column are off by one amount, a different one in each column (a mean or "
                 "sum taken per column instead of over the whole tensor?)")
     return ""
