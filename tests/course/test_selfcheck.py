@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import load_assignment
+from grader.course.assignments import list_assignments, load_assignment
 from grader.course.selfcheck import (Case, cases, check_cases, clause_spans, declared_fails, judge_case, seed_list,
                                      structure_problems)
 from grader.errors import UsageError
+from grader.judge.grading import collect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,3 +133,31 @@ def test_cli_passes_seeds_through():
     args = build_parser().parse_args(["selfcheck", "concat", "--seeds", "5", "--seed", "3"])
     assert (args.assignments, args.seeds, args.seed) == (["concat"], 5, 3)
     assert build_parser().parse_args(["selfcheck"]).seeds == 1
+
+
+@pytest.mark.parametrize("slug", list_assignments())
+def test_every_mutant_of_every_assignment_costs_one_clause(slug):
+    """The static half of selfcheck, for every assignment: each Fails: line names known tests of one clause."""
+    assignment = load_assignment(slug)
+    assert structure_problems(assignment, cases(assignment)) == []
+
+
+def readme_rows(slug):
+    """(clause label, points, public) per row of an assignment README's points table."""
+    text = (ROOT / "assignments" / slug / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| test | clause | points | public |"):].split("\n\n", 1)[0].splitlines()[2:]
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table]
+    return [(row[-3], float(row[-2]), row[-1] == "yes") for row in rows]
+
+
+@pytest.mark.parametrize("slug", list_assignments())
+def test_readme_points_tables_match_the_specs_and_their_clauses(slug):
+    """Each README's table has one row per test with its points and visibility, and as many clauses."""
+    assignment = load_assignment(slug)
+    public = collect(tuple(assignment.public_specs), {})
+    hidden = collect(tuple(assignment.hidden_specs), {})
+    specs = [(p, True) for _, p, _, _ in public] + [(p, False) for _, p, _, _ in hidden]
+    rows = readme_rows(slug)
+    assert sorted((p, v) for _, p, v in rows) == sorted(specs)
+    assert len({label for label, _, _ in rows}) == len({c for *_, c in public + hidden})
+    assert sum(p for _, p, _ in rows) == 10
