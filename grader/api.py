@@ -35,7 +35,7 @@ from grader.output.report import (
     write_report,
     write_summary,
 )
-from grader.sandbox.warm import process_zygote
+from grader.sandbox.backend import NO_SANDBOX, current_backend
 from grader.sandbox.workers import Runtime
 
 
@@ -59,7 +59,7 @@ def check(assignment: str, path: str | Path | None = None, *, seed: int | None =
     spec = load_assignment(assignment)
     target = Path(path) if path else _default_file(spec)
     plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
-    process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide, show=plan.show)  # TensorFlow's import in the zygote overlaps the judge's start-up
+    current_backend().prestart(Runtime(legacy=plan.legacy), plan.hide, plan.show)  # TensorFlow's import overlaps the judge's start-up
     result = grade_submission(target, plan, submission_id=target.stem)
     report = CheckResult(result.to_dict())
     if json_out is not None:
@@ -83,8 +83,13 @@ def _default_file(assignment: Assignment) -> Path:
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
           formats: Iterable[str] = DEFAULT_FORMATS, seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
-          stream: TextIO | None = None, devices: str = "auto", keras: str = "3") -> GradeRun:
-    """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
+          stream: TextIO | None = None, devices: str = "auto", keras: str = "3",
+          allow_unsandboxed: bool = False) -> GradeRun:
+    """Grade every submission under `paths` into `out`; finished reports are kept between runs.
+
+    Refuses where nothing would isolate the students' code (`grader.sandbox.backend`, mode "none")
+    unless `allow_unsandboxed`: there it would run as the instructor, next to their files."""
+    refuse_unsandboxed(allow_unsandboxed)
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
     slice_ = parse_shard(shard)
@@ -132,6 +137,17 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
 
             write_html(out_dir, summary, run.reports)
     return run
+
+
+def refuse_unsandboxed(allowed: bool) -> None:
+    """`grade` runs other people's code: without a sandbox only when the instructor says so."""
+    sandbox = current_backend().sandbox()
+    if sandbox["mode"] != NO_SANDBOX or allowed:
+        return
+    why = sandbox.get("reason") or "no Linux namespaces here"
+    raise UsageError(f"nothing on this machine would isolate the submissions' code from your files and network "
+                     f"({why}): each would run as you, able to read, change or send anything you can. Grade on "
+                     "Linux (a CI runner, a container, WSL), or pass --allow-unsandboxed to grade here anyway.")
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:

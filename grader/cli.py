@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cpu, gpu, all, or auto: CPU, plus a GPU leg when a GPU is visible")
     grade.add_argument("--keras", default="3", choices=("3", "legacy"),
                        help="legacy: grade lecture-era Keras 2 code with tf-keras")
+    grade.add_argument("--allow-unsandboxed", action="store_true",
+                       help="grade even where no sandbox isolates the code (macOS, Windows): it runs as you")
 
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
@@ -106,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
                          formats=args.format.split(","), seed=args.seed, force=args.force, shard=args.shard,
-                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras)
+                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras,
+                         allow_unsandboxed=args.allow_unsandboxed)
         total = len(run_.reports)
         print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
         if "html" in [f.strip() for f in args.format.split(",")]:
