@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     release.add_argument("--out", required=True)
+    release.add_argument("--zip", metavar="FILE", help="also write the bundle as a zip students pip-install (Colab)")
 
     merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
     merge.add_argument("dirs", nargs="+", metavar="DIR")
@@ -123,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "selfcheck":
         return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
     if args.command == "release":
-        api.release(args.assignments, out=args.out)
+        api.release(args.assignments, out=args.out, zip_to=args.zip)
+        if args.zip:
+            print(f"student bundle: {args.out}, and {args.zip} (pip install {os.path.basename(args.zip)})")
         return 0
     if args.command == "merge":
         api.merge(args.dirs, out=args.out)
