@@ -32,23 +32,29 @@ def kernel_shell() -> Any | None:
 
 
 def ran_cells(shell: Any) -> list[tuple[int, str]]:
-    """(execution count, source) of every cell the kernel ran, oldest first, blank ones left out.
+    """(execution count, source) of every cell the kernel ran, oldest first, the running one included.
 
-    The cell running now is left out when all it does is import and call `check`; when it also
-    defines something, the kernel has run that too, so it stays (its `check` call is not run)."""
+    Left out: blank cells, and cells that only import the grader and call `check` (the one
+    running now among them): they define nothing to grade. A cell that also defines something
+    stays, whatever else it does: the kernel ran that (its `check` call is not run when graded)."""
     history = list(shell.history_manager.input_hist_raw)
-    current = int(getattr(shell, "execution_count", -1))
-    cells = [(n, str(source)) for n, source in enumerate(history) if n > 0 and str(source).strip()]
-    return [(n, source) for n, source in cells if n != current or not _only_checks(source)]
+    return [(n, str(source)) for n, source in enumerate(history)
+            if n > 0 and str(source).strip() and not _only_checks(str(source))]
 
 
 def _only_checks(source: str) -> bool:
-    """True for a cell of imports and `check(...)` calls only (`from grader import check; check("concat")`)."""
+    """True for `from grader import check` / `check("concat")` cells (statements of those kinds only)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return False
-    return all(isinstance(node, (ast.Import, ast.ImportFrom)) or _calls_check(node) for node in tree.body)
+    return all(_imports_grader(node) or _calls_check(node) for node in tree.body)
+
+
+def _imports_grader(node: ast.stmt) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] == "grader"
+    return isinstance(node, ast.Import) and all(alias.name.split(".")[0] == "grader" for alias in node.names)
 
 
 def _calls_check(node: ast.stmt) -> bool:

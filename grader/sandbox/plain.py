@@ -52,7 +52,7 @@ class PlainWorker(Worker):
         if thread.is_alive():  # killing the process ends the thread's read (end of file)
             if not self.started:
                 self.kill()
-                raise WorkerNotStarted("it did not start in time")
+                raise WorkerNotStarted("did not start in time")
             raise WorkerTimeout("no answer before the time limit")
         if "error" in outcome:
             raise outcome["error"]

@@ -106,13 +106,13 @@ class Worker:
             ready = read_frame(self.resp_fd, deadline)
         except WorkerTimeout:
             self.kill()
-            raise WorkerNotStarted("it did not start in time") from None
+            raise WorkerNotStarted("did not start in time") from None
         except (WorkerCrashed, OSError):
             self.kill()
-            raise WorkerNotStarted("it ended before it could run any code", cause=self.boot_error()) from None
+            raise WorkerNotStarted("ended before it could run any code", cause=self.boot_error()) from None
         if ready != READY:
             self.kill()
-            raise WorkerNotStarted("it did not say it was ready")
+            raise WorkerNotStarted("did not say it was ready")
         self.started = True
 
     def boot_error(self) -> str:

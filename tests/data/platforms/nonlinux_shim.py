@@ -3,13 +3,16 @@
 Run at interpreter start by a `.pth` file in a throwaway venv (`tests/test_platforms.py`), so
 it reaches every process the grader starts from `sys.executable`, `python -I` workers too.
 
-- both: no `prctl`/`capset` (or `unshare`, `mount`) in libc through ctypes, and no `/proc` for
+- "macos" and "windows": no `prctl`/`capset` (or `unshare`, `mount`) in libc through ctypes, and no `/proc` for
   Python code: opening, listing or stat-ing anything under it fails as on a Mac. TensorFlow's
   own C++ still sees it (on Linux it needs /proc/self/exe to run an op; on macOS and Windows
   it asks the system instead), so the kernel's /proc stays mounted.
 - "windows" also: no `fcntl`, `resource`, `pwd`, `grp`, `termios` modules, and no `os.fork`,
   `os.forkpty`, `os.geteuid`, `os.setsid`, `os.killpg` (`os.getuid` stays: libraries that see
   `sys.platform == "linux"` import it, where on Windows they would take their Windows path).
+- "broken-worker": only in `python -I` processes (the grader's cold workers; the judge is not
+  one), no `prctl`/`capset`: the judge picks the Linux cage and its worker's privilege drop
+  fails before any student code runs, as it did on macOS before the plain worker existed.
 """
 from __future__ import annotations
 
@@ -26,6 +29,10 @@ POSIX_CALLS = ("fork", "forkpty", "geteuid", "setsid", "killpg")
 
 
 def install(kind: str) -> None:
+    if kind == "broken-worker":
+        if sys.flags.isolated:
+            _hide_libc_calls()
+        return
     _hide_libc_calls()
     _hide_proc()
     if kind == "windows":
