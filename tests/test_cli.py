@@ -138,3 +138,30 @@ def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():
     assert default.format.split(",") == ["json", "html"]
     chosen = build_parser().parse_args(["grade", "concat", "subs", "--out", "out", "--format", "json,junit"])
     assert "html" not in chosen.format.split(",")
+
+
+LEAN = """
+import sys
+for name in ("jinja2", "markupsafe", "matplotlib", "jsonschema"):  # the instructor's packages, not installed
+    sys.modules[name] = None
+from grader.cli import main
+from grader.output.check_result import CheckResult
+code = main(sys.argv[1:])
+if sys.argv[1] == "check":
+    from pathlib import Path
+    print("HTML", "PASS</td>" in CheckResult.load(Path(sys.argv[-1]))._repr_html_())
+sys.exit(code)
+"""
+
+
+def test_a_students_lean_install_checks_and_grade_names_the_extra_it_needs(tmp_path):
+    done = subprocess.run([sys.executable, "-c", LEAN, "check", "concat", str(SOLUTION), "--json",
+                           str(tmp_path / "r.json")], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Total: 2.5 / 2.5" in done.stdout and "HTML True" in done.stdout  # the notebook table too
+    out = tmp_path / "out"
+    refused = subprocess.run([sys.executable, "-c", LEAN, "grade", "concat", str(SOLUTION), "--out", str(out)],
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert refused.returncode == 2 and not out.exists()  # before any grading, not after an hour of it
+    assert ("the html class report (--format html, on by default) needs jinja2 and matplotlib: pip install "
+            "'keras-grader[instructor]'") in refused.stderr
