@@ -26,6 +26,7 @@ def check(assignment: str, path: str | None = None) -> CheckResult | None:
     tells whether every public test passed. Outside Jupyter the text table is printed too.
     None when nothing could be checked (no such file or assignment): the reason is printed.
     """
+    import os
     import subprocess
     import sys
     import tempfile
@@ -48,7 +49,8 @@ def check(assignment: str, path: str | None = None) -> CheckResult | None:
             write_history(cells, Path(target[0]), _notebook_name(assignment), Path.cwd())
         report_file = Path(folder) / "report.json"
         command = [sys.executable, "-m", "grader", "check", assignment, *target, "--json", str(report_file)]
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace",
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # whatever the code page (Windows)
         result = CheckResult.load(report_file)
     if result is not None and cells:
         result["submission"]["path"] = describe(cells)  # the temporary folder means nothing to the student

@@ -165,3 +165,13 @@ def test_a_students_lean_install_checks_and_grade_names_the_extra_it_needs(tmp_p
     assert refused.returncode == 2 and not out.exists()  # before any grading, not after an hour of it
     assert ("the html class report (--format html, on by default) needs jinja2 and matplotlib: pip install "
             "'keras-grader[instructor]'") in refused.stderr
+
+
+def test_a_console_that_cannot_encode_the_students_text_still_gets_the_table(tmp_path):
+    """Windows pipes often use a code page without ✘ or é: the table is printed, escaped, not a traceback."""
+    mine = tmp_path / "mine_é✘.py"
+    shutil.copy(SOLUTION, mine)
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "concat", mine.name], cwd=tmp_path,
+                          capture_output=True, timeout=600, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.decode("ascii").startswith("concat: mine_\\xe9\\u2718.py\n")
