@@ -87,7 +87,7 @@ def _default_file(assignment: Assignment) -> tuple[Path, str | None]:
         return found[0], None
     newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
     return newer, (f"{newer} was checked, not {older}: it was saved more recently (pass the file name to "
-                   f"check the other one).")
+                   "check the other one).")
 
 
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
