@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib.util
 import json
 import os
@@ -25,29 +26,26 @@ from grader.judge.pool import grade_all, make_plan, specs_hash, submission_sha
 from grader.output.check_result import CheckResult, in_notebook
 from grader.output.console import Progress, result_table
 from grader.output.formats import DEFAULT_FORMATS, FORMATS, render_formats
-from grader.output.report import (
-    read_report,
-    safe_strings,
-    safe_text,
-    summary_entry,
-    write_gradebook,
-    write_json,
-    write_report,
-    write_summary,
-)
+from grader.intake.identity import IdentityReader
+from grader.output.class_folder import (CLASS_FORMATS, Context, Rebuilt, install_settings, previous_summary, rebuild,
+                                        rebuild_folder)
+from grader.output.exports import Column
+from grader.output.report import read_report, safe_strings, safe_text, write_json, write_report
 from grader.sandbox.warm import process_zygote
 from grader.sandbox.workers import Runtime
 
 
 @dataclass
 class GradeRun:
-    """What `grade` did: the reports in this run, and how many were (re)graded."""
+    """What `grade` did: the reports in this run, how many were (re)graded, and the class folder's state."""
 
     out: Path
     reports: list[dict[str, Any]] = field(default_factory=list)
     graded: int = 0
     reused: int = 0
     grader_failures: list[str] = field(default_factory=list)
+    in_folder: int = 0  # reports the folder's summary was built from (this run's and earlier ones)
+    warnings: list[str] = field(default_factory=list)
 
 
 def check(assignment: str, path: str | Path | None = None, *, seed: int | None = None,
@@ -83,15 +81,21 @@ def _default_file(assignment: Assignment) -> Path:
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
           formats: Iterable[str] = DEFAULT_FORMATS, seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
-          stream: TextIO | None = None, devices: str = "auto", keras: str = "3") -> GradeRun:
-    """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
+          stream: TextIO | None = None, devices: str = "auto", keras: str = "3",
+          only: Iterable[str] | None = None, roster: str | Path | None = None,
+          overrides: str | Path | None = None, late_policy: str | Path | None = None,
+          lms_title: str | None = None, lms_id: str | None = None, feedback_hidden: str | None = None) -> GradeRun:
+    """Grade every submission under `paths` (or the `only` ids among them) into `out`; finished reports are
+    kept between runs, and the folder's summary, gradebook, exports and pages are rebuilt from all of them."""
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
     slice_ = parse_shard(shard)
     out_dir = Path(out)
+    install_settings(out_dir, roster=roster, overrides=overrides, late_policy=late_policy)  # checked before grading
     entries = [e for e in discover([Path(p) for p in paths])
                if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = _only(entries, only)
+    kept = previous_summary(out_dir)
     seed = _previous_seed(out_dir) if seed is None else seed
     plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
     plan = dataclasses.replace(plan, hide=(*plan.hide, str(out_dir.resolve())))
@@ -109,10 +113,13 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     for report in run.reports:
         if bar:
             bar.update(report["id"], report["status"], report["score"], report["max_score"], skipped=True)
+    identify = IdentityReader()
+    per_report = tuple(f for f in formats if f in FORMATS)
 
     def finish(report: dict[str, Any]) -> None:
         report = safe_strings(report)  # a lone surrogate in a message or a path must not stop the batch
-        render_formats(report, out_dir, formats)
+        report.update(safe_strings(identify(Path(report["submission"]["path"])).to_report()))
+        render_formats(report, out_dir, per_report)
         write_report(report, out_dir)
         run.reports.append(report)
         run.graded += 1
@@ -122,28 +129,44 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     try:
         grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
     finally:  # even an interrupted batch leaves a summary, gradebook and class report of what it finished
-        entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
-        summary = write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
-                                                                   "shard": shard, "formats": list(formats)},
-                                reports=run.reports)
-        write_gradebook(out_dir, run.reports)
-        if "html" in formats:
-            from grader.output.html_report import write_html
-
-            write_html(out_dir, summary, run.reports)
+        every = tuple(dict.fromkeys([*formats, *(f for f in kept.get("formats") or () if f in CLASS_FORMATS)]))
+        column = Column(lms_title or (kept.get("lms") or {}).get("title") or spec.title,
+                        lms_id or (kept.get("lms") or {}).get("id"))
+        context = Context(assignment=spec.slug, formats=every, column=column, feedback_hidden=feedback_hidden,
+                          extra={"seed": plan.seed, "grader": __version__, "shard": shard, "formats": list(every),
+                                 "feedback_hidden": kept.get("feedback_hidden")},
+                          this_run={e.id for e in entries}, scanned=_scanned(paths))
+        rebuilt = rebuild(out_dir, context)
+        run.in_folder = len(rebuilt.summary.get("submissions", []))
+        run.warnings = rebuilt.warnings
     return run
+
+
+def _only(entries: list[Entry], only: Iterable[str] | None) -> list[Entry]:
+    """`--only ID...`: the submissions of those ids (as gradebook.csv names them); an unknown id is a usage error."""
+    if only is None:
+        return entries
+    wanted = list(dict.fromkeys(only))
+    by_id = {e.id: e for e in entries}
+    unknown = [i for i in wanted if i not in by_id]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(by_id), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f" (the ids here: {', '.join(sorted(by_id)[:8])}...)"
+        raise UsageError(f"--only: no submission {unknown[0]!r} in the paths given{hint}")
+    return [by_id[i] for i in wanted]
+
+
+def _scanned(paths: Iterable[str | Path]) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in paths if Path(p).is_dir())
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     chosen = ["json"] + [f.strip() for f in formats if f.strip() and f.strip() != "json"]
-    unknown = [f for f in chosen if f not in FORMATS]
+    known = (*FORMATS, *CLASS_FORMATS)
+    unknown = [f for f in chosen if f not in known]
     if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+        raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
     return tuple(dict.fromkeys(chosen))
-
-
-def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str]:
-    return {f: FORMATS[f].file_name(submission_id) for f in formats}
 
 
 def _previous_seed(out: Path) -> int | None:
@@ -197,20 +220,21 @@ def release(assignments: list[str], *, out: str | Path) -> list[Path]:
     return build_release(list(assignments), Path(out))
 
 
-def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
-    """Merge sharded grade outputs into one summary and gradebook."""
+def merge(dirs: list[str | Path], *, out: str | Path) -> Rebuilt:
+    """Merge sharded grade outputs into one class folder, as if graded in one run."""
     from grader.course.merge import merge_dirs
 
     return merge_dirs([Path(d) for d in dirs], Path(out))
 
 
-def report(folder: str | Path) -> tuple[Path, list[str]]:
-    """Re-render the class report (`index.html` and a page per submission) from the JSON reports in `folder`.
-
-    Returns the index's path and the ids of reports too malformed to render."""
-    from grader.output.html_report import render_folder
-
-    return render_folder(Path(folder))
+def report(folder: str | Path, *, roster: str | Path | None = None, overrides: str | Path | None = None,
+           late_policy: str | Path | None = None) -> Rebuilt:
+    """Rebuild a graded folder from its JSON reports: summary, gradebook, exports, similarity, every page;
+    with new settings files (roster, overrides, late policy) when given. Nothing is graded again."""
+    folder = Path(folder)
+    if folder.is_dir():
+        install_settings(folder, roster=roster, overrides=overrides, late_policy=late_policy)
+    return rebuild_folder(folder)
 
 
 def gradescope_bundle(assignment: str, *, out: str | Path, hidden_visibility: str = "after_published") -> list[Path]:

@@ -1,0 +1,221 @@
+"""Gradebook files an LMS imports (`--format canvas,moodle,blackboard`), one row per student.
+
+What each import reads (see also the project's LMS notes):
+- Canvas, Grades > Import: a student identity (`Student` name, `ID` or `SIS User ID`), the
+  `SIS Login ID` and `Section` columns (may be empty), then one column per assignment titled
+  `Title` or `Title (assignment id)`; a "Points Possible" row may follow the header, as in
+  Canvas' own export (which starts with a UTF-8 byte-order mark). Source: Instructure's
+  "How do I import grades in the Gradebook?" and, e.g., Ohio State's Carmen guide "Import a CSV
+  file into Carmen Grades" (four required parts: name or ID or SIS User ID; SIS Login ID;
+  Section; the assignment).
+- Moodle, Grades > Import > CSV file: any identity column the teacher maps to user id,
+  username, email address or ID number, then the grade item; written like Moodle's own export
+  (`First name, Last name, ID number, Email address`, no byte-order mark). When the download
+  named its participant ids, also the assignment's grading worksheet (Assignment > Upload
+  grading worksheet), keyed by `Identifier` = "Participant N" and read by
+  `assignfeedback_offline`: it needs `Identifier`, `Grade` and `Last modified (grade)`, skips
+  empty grades, and has no feedback column here (an empty one would overwrite comments).
+- Blackboard Learn, Grade Center > Work Offline > Upload: `Username` is the key; an existing
+  column is matched by its id in `Title [Total Pts: N Score] |<column id>` (without the id a
+  new text column worth 0 points is made); comma-separated files have every value in quotes
+  (Blackboard's "Uploading or Downloading Grade Center Items for Working Offline").
+
+Every file is RFC 4180 (CRLF, quotes doubled) UTF-8, and every text cell is safe for
+spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+`'`, so Excel or LibreOffice shows it instead of running it (OWASP "CSV injection"). Scores
+are numbers. A report held for review exports an empty score (nothing is imported) unless an
+override set it; one that could not be graded exports 0.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader.intake.identity import Student
+from grader.output.report import write_atomic
+
+LMS_FORMATS = ("canvas", "moodle", "blackboard")
+FILES = {"canvas": ("canvas-grades.csv",), "moodle": ("moodle-grades.csv", "moodle-worksheet.csv"),
+         "blackboard": ("blackboard-grades.csv",)}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One submission's row material: who (one or more students), the final score and why."""
+
+    submission_id: str
+    students: tuple[Student, ...]
+    final: float | None  # None: nothing to import (held for review)
+    max_score: float
+    participant_id: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """The assignment's column in the LMS: its title and, where known, its id there."""
+
+    title: str
+    lms_id: str | None = None
+
+
+@dataclass
+class Written:
+    """The files written and the submissions that could not go in them: {"file: why": [ids]}."""
+
+    files: list[str] = field(default_factory=list)
+    left_out: dict[str, list[str]] = field(default_factory=dict)
+
+    def leave_out(self, file: str, why: str, submission_id: str) -> None:
+        self.left_out.setdefault(f"{file}: {why}", []).append(submission_id)
+
+    def lines(self) -> list[str]:
+        """One line per reason, for the terminal."""
+        return [f"{where}; left out: {', '.join(ids[:10])}{f' and {len(ids) - 10} more' if len(ids) > 10 else ''}"
+                for where, ids in self.left_out.items()]
+
+
+def safe_cell(value: object) -> str:
+    """A text cell no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def score_cell(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def write_exports(out: Path, formats: Iterable[str], grades: list[Grade], column: Column,
+                  now: datetime | None = None) -> Written:
+    """Write the import file(s) of each LMS format asked for into `out`."""
+    written = Written()
+    people = per_student(grades)
+    for name in formats:
+        if name == "canvas":
+            _canvas(out, people, column, written)
+        elif name == "moodle":
+            _moodle(out, people, column, written, grades, now or datetime.now(timezone.utc))
+        elif name == "blackboard":
+            _blackboard(out, people, column, written)
+    return written
+
+
+def per_student(grades: list[Grade]) -> list[tuple[Student, Grade]]:
+    """One row per person: a group submission's grade goes to each member; a student with several
+    submissions (Canvas lists each uploaded file) gets the best final score of them."""
+    best: dict[str, tuple[Student, Grade]] = {}
+    for grade in sorted(grades, key=lambda g: g.submission_id):
+        for student in grade.students or (Student(),):
+            key = _person_key(student, grade)
+            held = best.get(key)
+            if held is None or _rank(grade) > _rank(held[1]):
+                best[key] = (student, grade)
+    return sorted(best.values(), key=lambda pair: (pair[0].name or "", pair[1].submission_id))
+
+
+def duplicates(grades: list[Grade]) -> dict[str, list[str]]:
+    """Students with more than one submission: {who: [submission ids]} (the exports keep the best)."""
+    seen: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for grade in grades:
+        for student in grade.students:
+            key = _person_key(student, grade)
+            seen.setdefault(key, []).append(grade.submission_id)
+            names[key] = student.name or student.login or student.email or key
+    return {names[k]: sorted(v) for k, v in seen.items() if len(v) > 1}
+
+
+def _person_key(student: Student, grade: Grade) -> str:
+    for prefix, value in (("id", student.id), ("email", student.email), ("sis", student.sis_id),
+                          ("login", student.login), ("participant", grade.participant_id)):
+        if value:
+            return f"{prefix}:{value.casefold()}"
+    return f"submission:{grade.submission_id}"
+
+
+def _rank(grade: Grade) -> float:
+    return -1.0 if grade.final is None else grade.final
+
+
+def _csv(rows: list[list[str]], *, quote_all: bool = False, bom: bool = False) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL).writerows(rows)
+    return (BOM if bom else "") + buffer.getvalue()
+
+
+def _canvas(out: Path, people: list[tuple[Student, Grade]], column: Column, written: Written) -> None:
+    title = f"{column.title} ({column.lms_id})" if column.lms_id else column.title
+    points = max((g.max_score for _, g in people), default=0.0)
+    rows = [[safe_cell(h) for h in ("Student", "ID", "SIS User ID", "SIS Login ID", "Section", title)],
+            ["    Points Possible", "", "", "", "", score_cell(points)]]
+    for student, grade in people:
+        if not (student.id or student.sis_id or student.name):
+            written.leave_out(FILES["canvas"][0], "no Canvas ID, SIS User ID or name (add --roster)", grade.submission_id)
+            continue
+        rows.append([safe_cell(student.name), safe_cell(student.id), safe_cell(student.sis_id),
+                     safe_cell(student.login), safe_cell(student.section), score_cell(grade.final)])
+    write_atomic(out / FILES["canvas"][0], _csv(rows, bom=True))
+    written.files.append(FILES["canvas"][0])
+
+
+def _moodle(out: Path, people: list[tuple[Student, Grade]], column: Column, written: Written,
+            grades: list[Grade], now: datetime) -> None:
+    rows = [[safe_cell(h) for h in ("First name", "Last name", "ID number", "Email address", "Username",
+                                    column.title)]]
+    for student, grade in people:
+        if not (student.email or student.sis_id or student.login):
+            if not grade.participant_id:
+                written.leave_out(FILES["moodle"][0], "no email, ID number or username (add --roster)",
+                                  grade.submission_id)
+            continue
+        first, last = _first_last(student.name)
+        rows.append([safe_cell(first), safe_cell(last), safe_cell(student.sis_id), safe_cell(student.email),
+                     safe_cell(student.login), score_cell(grade.final)])
+    write_atomic(out / FILES["moodle"][0], _csv(rows))
+    written.files.append(FILES["moodle"][0])
+    worksheet = [g for g in grades if g.participant_id]
+    if worksheet:
+        stamp = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+        sheet = [["Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Last modified (grade)"]]
+        for grade in sorted(worksheet, key=lambda g: int(g.participant_id or 0)):
+            student = grade.students[0] if grade.students else Student()
+            sheet.append([f"Participant {grade.participant_id}", safe_cell(student.name), safe_cell(student.email),
+                          score_cell(grade.final), score_cell(grade.max_score), stamp])
+        write_atomic(out / FILES["moodle"][1], _csv(sheet))
+        written.files.append(FILES["moodle"][1])
+
+
+def _first_last(name: str | None) -> tuple[str, str]:
+    """Moodle's export splits first and last names; a roster's "Last, First" is split at the comma,
+    a download's "Full Name" at the last space (a display guess: the import keys on the id columns)."""
+    if not name:
+        return "", ""
+    if "," in name:
+        last, first = name.split(",", 1)
+        return first.strip(), last.strip()
+    first, _, last = name.strip().rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def _blackboard(out: Path, people: list[tuple[Student, Grade]], column: Column, written: Written) -> None:
+    points = max((g.max_score for _, g in people), default=0.0)
+    title = f"{column.title} [Total Pts: {points:g} Score]"
+    if column.lms_id:
+        title += f" |{column.lms_id}"
+    rows = [[safe_cell(h) for h in ("Last Name", "First Name", "Username", "Student ID", title)]]
+    for student, grade in people:
+        if not student.login:
+            written.leave_out(FILES["blackboard"][0], "no username (add --roster with a Username column)",
+                              grade.submission_id)
+            continue
+        first, last = _first_last(student.name)
+        rows.append([safe_cell(last), safe_cell(first), safe_cell(student.login), safe_cell(student.sis_id),
+                     score_cell(grade.final)])
+    write_atomic(out / FILES["blackboard"][0], _csv(rows, quote_all=True))
+    written.files.append(FILES["blackboard"][0])
