@@ -15,6 +15,10 @@ from pathlib import Path
 from grader.errors import UsageError
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+# What an LMS puts beside the submissions in its download: a list of them, not one of them.
+LMS_FILES = ("submission_metadata.yml",)  # Gradescope's export (grader.intake.identity reads it)
+# Names the class folder uses for itself: `<id>.json` must never be one of these files.
+RESERVED_IDS = ("summary", "gradebook", "similarity")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -35,7 +39,8 @@ def discover(paths: list[Path]) -> list[Entry]:
         if path.is_file():
             found.append(path)
         else:
-            found.extend(sorted(p for p in path.iterdir() if not p.name.startswith((".", "__"))))
+            found.extend(sorted(p for p in path.iterdir() if not p.name.startswith((".", "__"))
+                                and p.name not in LMS_FILES))
     return _name(found)
 
 
@@ -45,7 +50,7 @@ def _name(paths: list[Path]) -> list[Entry]:
     for path in paths:
         base = _UNSAFE.sub("_", path.stem if path.is_file() else path.name).strip("._") or "submission"
         candidate, n = base, 2
-        while candidate in used or candidate in ("summary", "gradebook"):
+        while candidate in used or candidate in RESERVED_IDS:
             candidate, n = f"{base}-{n}", n + 1
         used.add(candidate)
         entries.append(Entry(candidate, path))

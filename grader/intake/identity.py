@@ -93,13 +93,14 @@ def from_name(name: str) -> Identity:
     """The identity a Canvas or Moodle download name holds (a file's or a folder's); empty for other names."""
     moodle = _MOODLE.fullmatch(name)
     if moodle:
-        lms = {"platform": "moodle", "participant_id": moodle["participant"]}
+        lms = {"platform": "moodle", "participant_id": moodle["participant"], "download_name": moodle["name"]}
         if moodle["original"]:
             lms["original_name"] = moodle["original"]
         return Identity(student=Student(name=moodle["name"].strip(), source="moodle download"), lms=lms)
     canvas = _CANVAS.fullmatch(name)
     if canvas:
-        lms = {"platform": "canvas", "user_id": canvas["user"], "attachment_id": canvas["attachment"]}
+        lms = {"platform": "canvas", "user_id": canvas["user"], "attachment_id": canvas["attachment"],
+               "download_name": canvas["name"]}
         original = canvas["original"] or ""
         resubmitted = _RESUBMITTED.fullmatch(original)
         if resubmitted:  # Canvas renames a student's second upload of concat.py to concat-1.py
@@ -109,7 +110,8 @@ def from_name(name: str) -> Identity:
             lms["original_name"] = original
         student = Student(name=canvas["name"], id=canvas["user"], source="canvas download")
         return Identity(student=student, late=bool(canvas["late"]), lms=lms)
-    return Identity()
+    stem = name[:-len(Path(name).suffix)] if Path(name).suffix.lower() in (".py", ".ipynb", ".zip") else name
+    return Identity(lms={"file_stem": stem}) if stem else Identity()  # a roster may know it as a login or name
 
 
 def identify(path: Path, metadata: dict[str, Identity] | None = None) -> Identity:

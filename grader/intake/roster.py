@@ -71,6 +71,10 @@ class Roster:
         tries = [("id", lms.get("user_id") or student.id), ("participant", lms.get("participant_id")),
                  ("email", _fold(student.email)), ("sis_id", student.sis_id), ("login", _fold(student.login))]
         tries += [("name", key) for key in _name_keys(student.name)]
+        stem = lms.get("file_stem")
+        if stem and not student.name:  # files named by their students: `asmith.py`, `alice/`, `S001.ipynb`
+            tries += [("login", _fold(stem)), ("sis_id", stem), ("id", stem), ("email_user", _fold(stem))]
+            tries += [("name", key) for key in _name_keys(stem)]
         for kind, key in tries:
             rows = self._index.get(kind, {}).get(key or "", [])
             if len({id(r) for r in rows}) == 1:
@@ -165,6 +169,8 @@ def _keys(member: Member, unique_only: bool = False) -> list[tuple[str, str]]:
     found = [(kind, key) for kind, key in keys if key]
     if unique_only:
         return found  # two students may share a name, never an id
+    if student.email and "@" in student.email:
+        found.append(("email_user", _fold(student.email.split("@", 1)[0]) or ""))
     names = {key for text in _name_texts(member) for key in _name_keys(text)}
     return found + [("name", key) for key in sorted(names)]
 

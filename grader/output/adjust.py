@@ -59,7 +59,7 @@ class Final:
 
     @property
     def adjusted(self) -> bool:
-        return bool(self.adjustments) or self.final != self.graded
+        return bool(self.adjustments) or (self.final is not None and self.final != self.graded)
 
     def to_dict(self) -> dict[str, Any]:
         return {"graded_score": self.graded, "final_score": self.final,

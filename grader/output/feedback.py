@@ -73,7 +73,7 @@ def render_feedback(report: dict[str, Any], entry: dict[str, Any], *, assignment
     error = report.get("error") if report.get("status") == "error" and isinstance(report.get("error"), dict) else None
     extraction = report.get("extraction") if isinstance(report.get("extraction"), dict) else {}
     return render_page(
-        "feedback.html.j2", assignment=assignment, student=identity.student.name, file=_file_name(report, identity),
+        "feedback.html.j2", assignment=assignment, student=_display_name(identity), file=_file_name(report, identity),
         held=held, error=error, ran=what_ran(report), score=_score(report, entry), visible=visible,
         hidden_rows=[_hidden(t) for t in secret] if hidden == "outcomes" else [],
         hidden_total=_hidden_total(secret) if secret and hidden == "total" else None,
@@ -85,6 +85,11 @@ def render_feedback(report: dict[str, Any], entry: dict[str, Any], *, assignment
 def _title(summary: dict[str, Any]) -> str:
     lms = summary.get("lms") if isinstance(summary.get("lms"), dict) else {}
     return str(lms.get("title") or summary.get("assignment") or "")
+
+
+def _display_name(identity: Identity) -> str | None:
+    """A name to greet the student by: Canvas' download key (`smithalice`) is not one; a roster's is."""
+    return None if identity.student.source == "canvas download" else identity.student.name
 
 
 def _file_name(report: dict[str, Any], identity: Identity) -> str:
@@ -144,7 +149,8 @@ def _canvas_name(identity: Identity) -> str | None:
     user, attachment = identity.lms.get("user_id"), identity.lms.get("attachment_id")
     if not (user and attachment and user.isdigit() and attachment.isdigit()):
         return None
-    prefix = "".join(ch for ch in (identity.student.name or "student") if ch.isalpha()) or "student"
+    name = identity.lms.get("download_name") or identity.student.name or "student"
+    prefix = "".join(ch for ch in name if ch.isalnum() and not ch.isdigit()) or "student"  # as Canvas named the download
     return f"{prefix}_{user}_{attachment}_{PAGE}"
 
 
@@ -152,7 +158,8 @@ def _moodle_name(identity: Identity) -> str | None:
     participant = identity.lms.get("participant_id")
     if not (participant and participant.isdigit()):
         return None
-    name = " ".join((identity.student.name or "Participant").replace("_", " ").replace("/", " ").split())
+    name = identity.lms.get("download_name") or identity.student.name or "Participant"  # as Moodle named the download
+    name = " ".join(name.replace("_", " ").replace("/", " ").split())
     return f"{name}_{participant}_assignfeedback_file_{PAGE}"
 
 

@@ -161,7 +161,8 @@ def _final(entry: dict[str, Any] | None) -> dict[str, Any]:
     graded, final = entry.get("graded_score", entry.get("score")), entry.get("final_score", entry.get("score"))
     lines = [f"{clean_text(a.get('change'))}{' on ' + clean_text(a.get('test')) if a.get('test') else ''}: "
              f"{clean_text(a.get('reason'))}{', ' + clean_text(a.get('by')) if a.get('by') else ''}" for a in adjustments]
-    return {"graded": graded, "final": final, "adjusted": bool(adjustments) or final != graded, "adjustments": lines,
+    adjusted = bool(adjustments) or (final is not None and final != graded)
+    return {"graded": graded, "final": final, "adjusted": adjusted, "adjustments": lines,
             "notes": [clean_text(n) for n in entry.get("adjustment_notes") or []]}
 
 

@@ -36,8 +36,10 @@ from grader.output.report import write_atomic, write_json
 SCHEMA = "grader-similarity/1"
 NOISE = 25  # copydetect's default noise threshold: matches shorter than this many normalized characters are ignored
 WINDOW = 1  # guarantee threshold 25 (copydetect's default) - noise + 1
-FLAG = 0.6  # a pair at or above this share of one side's code is flagged for a look
-MIN_OWN_CODE = 150  # normalized characters of a submission's own code (beyond the stub) needed to compare it
+FLAG = 0.6  # a pair whose smaller share is at least this is flagged for a look
+# Normalized characters of a submission's own code (beyond the stub) needed to compare it: below this
+# an exercise has one way to write it (`concat`'s is ~160), and only identical files are flagged.
+MIN_OWN_CODE = 200
 MAX_CODE_CHARS = 200_000
 ESTIMATE_FLOOR = 0.2  # pairs whose shared fingerprints say less than this are not compared in full
 MAX_DETAILED = 2000
@@ -100,7 +102,10 @@ def stub_code(assignment: Assignment) -> str:
 
 
 def compare_class(codes: dict[str, str], *, boilerplate: str = "", sha256: dict[str, str] | None = None) -> Similarity:
-    """Compare every pair of submissions; see the module's docstring for what is compared and how."""
+    """Compare every pair of submissions; see the module's docstring for what is compared and how.
+
+    A pair's score is the smaller of its two shares (the part of each one's own code found in the
+    other), so a short, common answer wholly inside a longer one is not mistaken for a copy."""
     from copydetect import CodeFingerprint
 
     result = Similarity()
@@ -149,7 +154,7 @@ def _pairs(prints: dict[str, Any], codes: dict[str, str], sha256: dict[str, str]
     for _, a, b in candidates[:MAX_DETAILED]:
         _, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
         result.compared += 1
-        detailed.append(Pair(a, b, float(max(share_a, share_b)), (float(share_a), float(share_b)),
+        detailed.append(Pair(a, b, float(min(share_a, share_b)), (float(share_a), float(share_b)),
                              slices=(_spans(slices_a), _spans(slices_b))))
     for pair in identical:
         pair.slices = ([(0, len(codes[pair.a]))], [(0, len(codes[pair.b]))])
@@ -185,7 +190,8 @@ def write_similarity(out: Path, similarity: Similarity, codes: dict[str, str], p
     data = {"schema": SCHEMA,
             "method": {"tool": "copydetect", "noise_threshold": NOISE, "window": WINDOW, "flag_at": FLAG,
                        "compared": "the code extraction keeps for grading; the released stub is boilerplate",
-                       "score": "the larger share of one submission's code found in the other"},
+                       "score": "the smaller of the two shares: how much of each submission's own code the "
+                                "other holds (a_share, b_share)"},
             "submissions": len(codes), "pairs": [p.to_dict(pages.get((p.a, p.b))) for p in listed],
             "pairs_left_out": len(similarity.pairs) - len(listed),
             "skipped": [{"id": sid, "reason": why} for sid, why in sorted(similarity.skipped.items())]}

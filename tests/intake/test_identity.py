@@ -13,14 +13,17 @@ GRADESCOPE = Path(__file__).resolve().parents[1] / "data" / "lms" / "gradescope"
 
 @pytest.mark.parametrize("name, student, late, lms", [
     ("smithalice_12345_678901_concat.py", ("smithalice", "12345"), False,
-     {"platform": "canvas", "user_id": "12345", "attachment_id": "678901", "original_name": "concat.py"}),
+     {"platform": "canvas", "user_id": "12345", "attachment_id": "678901", "original_name": "concat.py",
+      "download_name": "smithalice"}),
     ("oconnorsean_LATE_23456_789012_concat-1.py", ("oconnorsean", "23456"), True,  # resubmitted, late
      {"platform": "canvas", "user_id": "23456", "attachment_id": "789012", "original_name": "concat.py",
-      "resubmission": "1"}),
+      "resubmission": "1", "download_name": "oconnorsean"}),
     ("müllerjörg_34567_890123_Concat Final (2).ipynb", ("müllerjörg", "34567"), False,
-     {"platform": "canvas", "user_id": "34567", "attachment_id": "890123", "original_name": "Concat Final (2).ipynb"}),
+     {"platform": "canvas", "user_id": "34567", "attachment_id": "890123", "original_name": "Concat Final (2).ipynb",
+      "download_name": "müllerjörg"}),
     ("smithalice_12345_678901_concat", ("smithalice", "12345"), False,  # the folder an instructor unzipped to
-     {"platform": "canvas", "user_id": "12345", "attachment_id": "678901", "original_name": "concat"}),
+     {"platform": "canvas", "user_id": "12345", "attachment_id": "678901", "original_name": "concat",
+      "download_name": "smithalice"}),
 ])
 def test_canvas_download_names(name: str, student: tuple[str, str], late: bool, lms: dict[str, str]) -> None:
     found = from_name(name)
@@ -43,10 +46,12 @@ def test_moodle_download_names(name: str, full_name: str, participant: str, orig
     assert found.late is None and found.submitted_at == UNKNOWN
 
 
-@pytest.mark.parametrize("name", ["alice.py", "concat.ipynb", "bob", "hw_final.py", "submission_900001",
-                                  "12345_678901.py", "smith_alice_12345.py"])
-def test_other_names_say_nothing(name: str) -> None:
-    assert from_name(name) == Identity()
+@pytest.mark.parametrize("name, stem", [("alice.py", "alice"), ("concat.ipynb", "concat"), ("bob", "bob"),
+                                        ("hw_final.py", "hw_final"), ("submission_900001", "submission_900001"),
+                                        ("12345_678901.py", "12345_678901"), ("smith_alice_12345.py", "smith_alice_12345"),
+                                        ("asmith.v2.py", "asmith.v2")])
+def test_other_names_say_nothing_but_keep_the_name_for_a_roster(name: str, stem: str) -> None:
+    assert from_name(name) == Identity(lms={"file_stem": stem})  # a roster may know it (a login, a name)
 
 
 def test_gradescope_metadata_names_submitters_and_submission_times() -> None:

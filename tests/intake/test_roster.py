@@ -88,3 +88,14 @@ def test_an_excel_csv_in_windows_encoding_and_semicolons_reads(tmp_path: Path) -
     path = tmp_path / "roster.csv"
     path.write_bytes("Name;Email\nJörg Müller;jm@example.edu\n".encode("cp1252"))
     assert load_roster(path).members[0].student.name == "Jörg Müller"
+
+
+@pytest.mark.parametrize("file_name", ["asmith.py", "S001.ipynb", "alice.smith/", "Alice Smith.py", "12345.py"])
+def test_files_named_by_their_students_match_a_roster(file_name: str) -> None:
+    roster = load_roster(LMS / "canvas" / "gradebook-export.csv")
+    roster.members[0] = type(roster.members[0])(
+        Student(name="Smith, Alice", id="12345", login="asmith", sis_id="S001", email="alice.smith@example.edu"), 2)
+    roster = type(roster)(roster.members)
+    member = roster.match(from_name(file_name.rstrip("/")))
+    assert member is not None and member.student.login == "asmith"
+    assert roster.match(from_name("concat.py")) is None
