@@ -82,14 +82,22 @@ class Roster:
         return None
 
 
+def read_settings_file(path: Path, what: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a file the instructor gave (a roster, overrides, a late policy), at most `max_bytes`;
+    a file that cannot be read or is too large is a usage error that names it."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise UsageError(f"the {what} {path} is over {max_bytes // 2**20} MB; is it the right file?")
+    return data
+
+
 def load_roster(path: Path) -> Roster:
     """Read a roster CSV; a file that is not one gets a usage error naming what is wrong and where."""
-    try:
-        data = path.read_bytes()[:MAX_BYTES + 1]
-    except OSError as exc:
-        raise UsageError(f"cannot read the roster {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise UsageError(f"the roster {path} is over {MAX_BYTES // 2**20} MB; is it the right file?")
+    data = read_settings_file(path, "roster")
     rows = list(csv.reader(io.StringIO(_decode(data, path)), dialect=_dialect(_decode(data, path))))
     if not rows:
         raise UsageError(f"the roster {path} is empty")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -154,12 +154,10 @@ def _canvas(out: Path, people: list[tuple[Student, Grade]], column: Column, writ
     points = max((g.max_score for _, g in people), default=0.0)
     rows = [[safe_cell(h) for h in ("Student", "ID", "SIS User ID", "SIS Login ID", "Section", title)],
             ["    Points Possible", "", "", "", "", score_cell(points)]]
-    for student, grade in people:
-        if not (student.id or student.sis_id or student.name):
-            written.leave_out(FILES["canvas"][0], "no Canvas ID, SIS User ID or name (add --roster)", grade.submission_id)
-            continue
-        rows.append([safe_cell(student.name), safe_cell(student.id), safe_cell(student.sis_id),
-                     safe_cell(student.login), safe_cell(student.section), score_cell(grade.final)])
+    rows += _rows(people, lambda s, g: bool(s.id or s.sis_id or s.name),
+                  lambda s, g: [safe_cell(s.name), safe_cell(s.id), safe_cell(s.sis_id), safe_cell(s.login),
+                                safe_cell(s.section), score_cell(g.final)],
+                  written, FILES["canvas"][0], "no Canvas ID, SIS User ID or name (add --roster)")
     write_atomic(out / FILES["canvas"][0], _csv(rows, bom=True))
     written.files.append(FILES["canvas"][0])
 
@@ -168,15 +166,13 @@ def _moodle(out: Path, people: list[tuple[Student, Grade]], column: Column, writ
             grades: list[Grade], now: datetime) -> None:
     rows = [[safe_cell(h) for h in ("First name", "Last name", "ID number", "Email address", "Username",
                                     column.title)]]
-    for student, grade in people:
-        if not (student.email or student.sis_id or student.login):
-            if not grade.participant_id:
-                written.leave_out(FILES["moodle"][0], "no email, ID number or username (add --roster)",
-                                  grade.submission_id)
-            continue
+    def row(student: Student, grade: Grade) -> list[str]:
         first, last = _first_last(student.name)
-        rows.append([safe_cell(first), safe_cell(last), safe_cell(student.sis_id), safe_cell(student.email),
-                     safe_cell(student.login), score_cell(grade.final)])
+        return [safe_cell(first), safe_cell(last), safe_cell(student.sis_id), safe_cell(student.email),
+                safe_cell(student.login), score_cell(grade.final)]
+
+    rows += _rows(people, lambda s, g: bool(s.email or s.sis_id or s.login) or (None if g.participant_id else False),
+                  row, written, FILES["moodle"][0], "no email, ID number or username (add --roster)")
     write_atomic(out / FILES["moodle"][0], _csv(rows))
     written.files.append(FILES["moodle"][0])
     worksheet = [g for g in grades if g.participant_id]
@@ -189,6 +185,20 @@ def _moodle(out: Path, people: list[tuple[Student, Grade]], column: Column, writ
                           score_cell(grade.final), score_cell(grade.max_score), stamp])
         write_atomic(out / FILES["moodle"][1], _csv(sheet))
         written.files.append(FILES["moodle"][1])
+
+
+def _rows(people: list[tuple[Student, Grade]], keyed: Callable[[Student, Grade], bool | None],
+          row: Callable[[Student, Grade], list[str]], written: Written, file: str, why: str) -> list[list[str]]:
+    """A row per student the LMS can find (`keyed` true); the others are listed as left out of `file`,
+    unless `keyed` says None (they go in another file)."""
+    rows = []
+    for student, grade in people:
+        found = keyed(student, grade)
+        if found:
+            rows.append(row(student, grade))
+        elif found is False:
+            written.leave_out(file, why, grade.submission_id)
+    return rows
 
 
 def _first_last(name: str | None) -> tuple[str, str]:
@@ -209,13 +219,12 @@ def _blackboard(out: Path, people: list[tuple[Student, Grade]], column: Column, 
     if column.lms_id:
         title += f" |{column.lms_id}"
     rows = [[safe_cell(h) for h in ("Last Name", "First Name", "Username", "Student ID", title)]]
-    for student, grade in people:
-        if not student.login:
-            written.leave_out(FILES["blackboard"][0], "no username (add --roster with a Username column)",
-                              grade.submission_id)
-            continue
+    def row(student: Student, grade: Grade) -> list[str]:
         first, last = _first_last(student.name)
-        rows.append([safe_cell(last), safe_cell(first), safe_cell(student.login), safe_cell(student.sis_id),
-                     score_cell(grade.final)])
+        return [safe_cell(last), safe_cell(first), safe_cell(student.login), safe_cell(student.sis_id),
+                score_cell(grade.final)]
+
+    rows += _rows(people, lambda s, g: bool(s.login), row, written, FILES["blackboard"][0],
+                  "no username (add --roster with a Username column)")
     write_atomic(out / FILES["blackboard"][0], _csv(rows, quote_all=True))
     written.files.append(FILES["blackboard"][0])

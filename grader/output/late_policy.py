@@ -28,6 +28,7 @@ from typing import Any
 
 from grader.errors import UsageError
 from grader.intake.identity import UNKNOWN, Identity
+from grader.intake.roster import read_settings_file
 
 KEYS = ("due", "grace_minutes", "penalty_per_day", "cap", "late_without_time", "extensions")
 
@@ -68,9 +69,7 @@ class Penalty:
 def load_late_policy(path: Path) -> LatePolicy:
     """Read and check a late-policy file; whatever is wrong is a usage error naming the key."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise UsageError(f"cannot read the late policy {path}: {exc.strerror or exc}") from None
+        data = tomllib.loads(read_settings_file(path, "late policy", 1024 * 1024).decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - set(KEYS))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.intake.roster import read_settings_file
 
 COLUMNS = ("id", "points", "reason", "test", "by")
 MAX_BYTES = 5 * 1024 * 1024
@@ -48,12 +49,7 @@ class Override:
 
 def load_overrides(path: Path) -> list[Override]:
     """Every row of an overrides file; a bad row is a usage error that names its line and what is wrong."""
-    try:
-        data = path.read_bytes()[:MAX_BYTES + 1]
-    except OSError as exc:
-        raise UsageError(f"cannot read the overrides file {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise UsageError(f"the overrides file {path} is over {MAX_BYTES // 2**20} MB")
+    data = read_settings_file(path, "overrides file", MAX_BYTES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
