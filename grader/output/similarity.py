@@ -11,10 +11,12 @@ submission, so starter code shared by all raises nothing. Byte-identical submiss
 submissions whose normalized code is identical, are flagged outright.
 
 It flags; it changes no score. Work is bounded: each submission's code is cut at
-MAX_CODE_CHARS; fingerprinting is linear in the code; every pair's shared fingerprints are
-counted with one set intersection (n(n-1)/2 intersections of a few hundred integers: about a
-second for 500 submissions), and only the MAX_DETAILED most promising pairs are compared in
-full (copydetect's `compare_files`, which also finds the matching passages for the pages).
+MAX_CODE_CHARS; tokenizing and fingerprinting are linear in the code (O(n·L)); every pair's
+shared fingerprints are counted with one set intersection of a few hundred integers
+(O(n²·h), n(n-1)/2 pairs); only the MAX_DETAILED most promising pairs are compared in full
+(copydetect's `compare_files`, which also finds the passages the pages mark). Measured on one
+core of the 2-core CI machine: 500 submissions of ~1,500 characters in about 12 s (tokenizing
+~7 s, pair counting ~3 s, 2,000 full comparisons ~2 s).
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ FLAG = 0.6  # a pair whose smaller share is at least this is flagged for a look
 # an exercise has one way to write it (`concat`'s is ~160), and only identical files are flagged.
 MIN_OWN_CODE = 200
 MAX_CODE_CHARS = 200_000
-ESTIMATE_FLOOR = 0.2  # pairs whose shared fingerprints say less than this are not compared in full
+ESTIMATE_FLOOR = 0.25  # pairs whose shared fingerprints say less than this are not compared in full
 MAX_DETAILED = 2000
 MAX_LISTED = 200  # pairs in similarity.json (flagged ones always)
 MAX_PAGES = 100  # pages of flagged pairs
@@ -113,9 +115,10 @@ def compare_class(codes: dict[str, str], *, boilerplate: str = "", sha256: dict[
         return result
     stub = CodeFingerprint("stub.py", NOISE, 1, fp=io.StringIO(boilerplate), language="python") if boilerplate else None
     prints = {}
+    starter = list(stub.hashes) if stub else None
     for sid, code in sorted(codes.items()):
-        fingerprint = CodeFingerprint(f"{sid}.py", NOISE, WINDOW, boilerplate=list(stub.hashes) if stub else None,
-                                      fp=io.StringIO(code), language="python")
+        fingerprint = CodeFingerprint(f"{sid}.py", NOISE, WINDOW, boilerplate=starter, fp=io.StringIO(code),
+                                      language="python")
         if fingerprint.token_coverage < MIN_OWN_CODE and not _same_bytes(sid, codes, sha256):
             result.skipped[sid] = (f"too little code beyond the starter code to compare "
                                    f"({int(fingerprint.token_coverage)} normalized characters; "
@@ -135,6 +138,7 @@ def _pairs(prints: dict[str, Any], codes: dict[str, str], sha256: dict[str, str]
     from copydetect import compare_files
 
     normalized = {sid: hashlib.sha256(f.filtered_code.encode("utf-8", "replace")).hexdigest() for sid, f in prints.items()}
+    keys = {sid: frozenset(int(h) for h in f.hashes) for sid, f in prints.items()}  # plain ints: fast set work
     identical, candidates = [], []
     for a, b in itertools.combinations(sorted(prints), 2):
         if sha256.get(a) and sha256.get(a) == sha256.get(b):
@@ -145,8 +149,7 @@ def _pairs(prints: dict[str, Any], codes: dict[str, str], sha256: dict[str, str]
         if normalized[a] == normalized[b]:
             identical.append(Pair(a, b, 1.0, (1.0, 1.0), identical_code=True))
             continue
-        smaller = min(len(prints[a].hashes), len(prints[b].hashes)) or 1
-        estimate = len(prints[a].hashes & prints[b].hashes) / smaller
+        estimate = len(keys[a] & keys[b]) / (max(len(keys[a]), len(keys[b])) or 1)  # ~ the smaller share
         if estimate >= ESTIMATE_FLOOR:
             candidates.append((estimate, a, b))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
