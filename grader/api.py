@@ -114,7 +114,10 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
         if bar:
             bar.update(report["id"], report["status"], report["score"], report["max_score"], skipped=True)
     identify = IdentityReader()
-    per_report = tuple(f for f in formats if f in FORMATS)
+    # the folder's earlier formats are kept up to date: a file left from an earlier run would go stale
+    earlier = [f for f in kept.get("formats") or () if f in FORMATS or f in CLASS_FORMATS]
+    every = tuple(dict.fromkeys([*formats, *earlier]))
+    per_report = tuple(f for f in every if f in FORMATS)
 
     def finish(report: dict[str, Any]) -> None:
         report = safe_strings(report)  # a lone surrogate in a message or a path must not stop the batch
@@ -129,7 +132,6 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     try:
         grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
     finally:  # even an interrupted batch leaves a summary, gradebook and class report of what it finished
-        every = tuple(dict.fromkeys([*formats, *(f for f in kept.get("formats") or () if f in CLASS_FORMATS)]))
         column = Column(lms_title or (kept.get("lms") or {}).get("title") or spec.title,
                         lms_id or (kept.get("lms") or {}).get("id"))
         context = Context(assignment=spec.slug, formats=every, column=column, feedback_hidden=feedback_hidden,

@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", default="json,html",
                        help="json (always), html (default: DIR/index.html), gradescope, junit; for the class: "
                             "canvas, moodle, blackboard (gradebook CSVs the LMS imports), feedback (DIR/feedback/: "
-                            "a page per student and the LMS' bulk feedback zips); comma-separated")
+                            "a page per student and the LMS' bulk feedback zips); comma-separated; a folder's "
+                            "earlier formats are kept up to date")
     grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
     grade.add_argument("--seed", type=int,
                        help="fix the random inputs (default: the seed --out was graded under, else new; recorded)")

@@ -230,5 +230,6 @@ def test_gradescope_layout_identities_reach_the_gradebook(tmp_path: Path) -> Non
         "10", "2026-03-01T23:41:07.201483-05:00")
     assert book["submission_900002"]["final_score"] == "8"  # 1 d 9 h 16 min late: two started days, 10% each
     rows = list(csv.DictReader((tmp_path / "out" / "moodle-grades.csv").open(encoding="utf-8")))
-    assert [(r["Email address"], r["A block that concatenates two blocks"]) for r in rows] == [("alice.smith@example.edu", "10"), ("joerg.mueller@example.edu", "8"),
-                               ("sean.oconnor@example.edu", "8")]  # a group's grade goes to each member
+    assert [(r["Email address"], r["A block that concatenates two blocks"]) for r in rows] == [
+        ("alice.smith@example.edu", "10"), ("joerg.mueller@example.edu", "8"),
+        ("sean.oconnor@example.edu", "8")]  # a group's grade goes to each member
