@@ -192,7 +192,10 @@ def _iso(value: Any) -> str:
 
 
 def _load_yaml(text: str) -> Any:
-    import yaml
+    try:
+        import yaml
+    except ImportError:  # without PyYAML the download's names still say who; Gradescope's times are lost
+        raise ValueError("PyYAML is not installed") from None
 
     class Lenient(yaml.SafeLoader):
         """The safe loader, reading any tag it does not know (`!ruby/object:...`) as the plain value."""

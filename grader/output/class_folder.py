@@ -308,6 +308,8 @@ def _similarity(out: Path, context: Context, reports: list[dict[str, Any]], summ
     data = sim.write_similarity(out, result, codes, pages, {"computed_at": datetime.now(timezone.utc).isoformat(
         timespec="seconds"), "stub_as_boilerplate": bool(boilerplate)})
     summary["similarity"] = {"file": "similarity.json", "flagged": [p for p in data["pairs"] if p["flagged"]],
-                             "skipped": len(data["skipped"])}
-    if not boilerplate:
+                             "skipped": len(data["skipped"]), "unavailable": result.unavailable}
+    if result.unavailable:
+        warnings.append(f"similarity: {result.unavailable}")
+    elif not boilerplate:
         warnings.append(f"similarity: no stub of {context.assignment!r} here, so starter code was not set aside")

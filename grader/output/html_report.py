@@ -230,7 +230,8 @@ def _class_reasons(entry: dict[str, Any] | None) -> list[str]:
 def _similar(summary: dict[str, Any]) -> dict[str, Any]:
     data = summary.get("similarity") if isinstance(summary.get("similarity"), dict) else {}
     pairs = [p for p in data.get("flagged") or [] if isinstance(p, dict)]
-    return {"pairs": pairs, "skipped": data.get("skipped", 0), "file": data.get("file")}
+    return {"pairs": pairs, "skipped": data.get("skipped", 0), "file": data.get("file"),
+            "unavailable": data.get("unavailable")}
 
 
 def _bin_width(max_score: float) -> float:

@@ -82,6 +82,7 @@ class Similarity:
     pairs: list[Pair] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     compared: int = 0
+    unavailable: str | None = None  # why only identical files were compared (no copydetect here)
 
     @property
     def flagged(self) -> list[Pair]:
@@ -108,11 +109,13 @@ def compare_class(codes: dict[str, str], *, boilerplate: str = "", sha256: dict[
 
     A pair's score is the smaller of its two shares (the part of each one's own code found in the
     other), so a short, common answer wholly inside a longer one is not mistaken for a copy."""
-    from copydetect import CodeFingerprint
-
     result = Similarity()
     if len(codes) < 2:
         return result
+    try:
+        from copydetect import CodeFingerprint
+    except ImportError:  # a machine without it still gets identical files flagged
+        return _identical_only(codes, sha256 or {}, result)
     stub = CodeFingerprint("stub.py", NOISE, 1, fp=io.StringIO(boilerplate), language="python") if boilerplate else None
     prints = {}
     starter = list(stub.hashes) if stub else None
@@ -125,6 +128,16 @@ def compare_class(codes: dict[str, str], *, boilerplate: str = "", sha256: dict[
                                    f"{MIN_OWN_CODE} needed); identical copies are still flagged")
         prints[sid] = fingerprint
     result.pairs = _pairs(prints, codes, sha256 or {}, result)
+    return result
+
+
+def _identical_only(codes: dict[str, str], sha256: dict[str, str], result: Similarity) -> Similarity:
+    result.unavailable = ("copydetect is not installed, so only identical files were compared; "
+                          "pip install copydetect (it comes with keras-grader) to compare the code")
+    for a, b in itertools.combinations(sorted(codes), 2):
+        if sha256.get(a) and sha256.get(a) == sha256.get(b):
+            result.pairs.append(Pair(a, b, 1.0, (1.0, 1.0), identical=True, identical_code=True,
+                                     slices=([(0, len(codes[a]))], [(0, len(codes[b]))])))
     return result
 
 
@@ -196,7 +209,7 @@ def write_similarity(out: Path, similarity: Similarity, codes: dict[str, str], p
                        "score": "the smaller of the two shares: how much of each submission's own code the "
                                 "other holds (a_share, b_share)"},
             "submissions": len(codes), "pairs": [p.to_dict(pages.get((p.a, p.b))) for p in listed],
-            "pairs_left_out": len(similarity.pairs) - len(listed),
+            "pairs_left_out": len(similarity.pairs) - len(listed), "unavailable": similarity.unavailable,
             "skipped": [{"id": sid, "reason": why} for sid, why in sorted(similarity.skipped.items())]}
     data.update(extra or {})
     write_json(out / "similarity.json", data)

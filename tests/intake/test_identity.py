@@ -101,3 +101,12 @@ def test_the_roster_completes_a_download_identity() -> None:
                                     source="canvas download + roster")
     assert found.late is False and found.lms == download.lms
     assert merged(download, None) == download
+
+
+def test_without_pyyaml_the_names_still_say_who(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    shutil.copy(GRADESCOPE / "submission_metadata.yml", tmp_path)
+    assert gradescope_metadata(tmp_path) == {}
+    assert IdentityReader()(tmp_path / "smithalice_12345_678901_concat.py").student.id == "12345"

@@ -121,3 +121,14 @@ def test_unreadable_submissions_give_no_code(tmp_path: Path) -> None:
     assert sim.graded_code(tmp_path / "missing.py", assignment) is None
     shutil.copy(CLASS / "ada.py", tmp_path / "ada.py")
     assert "GradientTape" in sim.graded_code(tmp_path / "ada.py", assignment)
+
+
+def test_without_copydetect_identical_files_are_still_flagged(monkeypatch: pytest.MonkeyPatch, tying) -> None:
+    import sys
+
+    codes, stub = tying
+    monkeypatch.setitem(sys.modules, "copydetect", None)  # a machine without it: the import fails
+    found = sim.compare_class({"ada": codes["ada"], "ivan": codes["ivan"], "x": codes["ada"]}, boilerplate=stub,
+                              sha256={"ada": "1" * 64, "x": "1" * 64, "ivan": "2" * 64})
+    assert [(p.a, p.b, p.identical) for p in found.flagged] == [("ada", "x", True)]
+    assert "copydetect is not installed" in found.unavailable
