@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib.util
 import json
 import os
@@ -20,7 +19,7 @@ from typing import Any, TextIO
 from grader import __version__
 from grader.course.assignments import Assignment, load_assignment
 from grader.errors import UsageError
-from grader.intake.batch import Entry, discover, in_shard, parse_shard
+from grader.intake.batch import Entry, discover, in_shard, parse_shard, select_ids
 from grader.judge.grading import grade_submission
 from grader.judge.pool import grade_all, make_plan, specs_hash, submission_sha
 from grader.output.check_result import CheckResult, in_notebook
@@ -90,11 +89,11 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
     slice_ = parse_shard(shard)
-    out_dir = Path(out)
+    out_dir, paths = Path(out), [Path(p) for p in paths]
     install_settings(out_dir, roster=roster, overrides=overrides, late_policy=late_policy)  # checked before grading
-    entries = [e for e in discover([Path(p) for p in paths])
+    entries = [e for e in discover(paths)
                if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
-    entries = _only(entries, only)
+    entries = entries if only is None else select_ids(entries, only)
     kept = previous_summary(out_dir)
     seed = _previous_seed(out_dir) if seed is None else seed
     plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
@@ -144,22 +143,8 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     return run
 
 
-def _only(entries: list[Entry], only: Iterable[str] | None) -> list[Entry]:
-    """`--only ID...`: the submissions of those ids (as gradebook.csv names them); an unknown id is a usage error."""
-    if only is None:
-        return entries
-    wanted = list(dict.fromkeys(only))
-    by_id = {e.id: e for e in entries}
-    unknown = [i for i in wanted if i not in by_id]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], list(by_id), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f" (the ids here: {', '.join(sorted(by_id)[:8])}...)"
-        raise UsageError(f"--only: no submission {unknown[0]!r} in the paths given{hint}")
-    return [by_id[i] for i in wanted]
-
-
-def _scanned(paths: Iterable[str | Path]) -> tuple[Path, ...]:
-    return tuple(Path(p) for p in paths if Path(p).is_dir())
+def _scanned(paths: list[Path]) -> tuple[Path, ...]:
+    return tuple(p for p in paths if p.is_dir())
 
 
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import UsageError
-from grader.intake.batch import Entry, discover, in_shard, parse_shard
+from grader.intake.batch import Entry, discover, in_shard, parse_shard, select_ids
 
 
 def touch(folder: Path, *names: str) -> None:
@@ -143,3 +143,13 @@ def test_ids_from_hostile_file_names_are_plain_ascii(tmp_path: Path) -> None:
     ids = [e.id for e in discover([tmp_path])]
     assert all(i.isascii() and i.isprintable() and "/" not in i for i in ids), ids
     assert len(set(ids)) == 3
+
+
+def test_only_some_ids_of_a_folder(tmp_path: Path) -> None:
+    touch(tmp_path, "alice.py", "bob.py", "carol/", "carol/concat.py")
+    entries = discover([tmp_path])
+    assert ids(select_ids(entries, ["carol", "alice", "carol"])) == ["carol", "alice"]
+    with pytest.raises(UsageError, match="no submission 'alcie' in the paths given; did you mean alice"):
+        select_ids(entries, ["alcie"])
+    with pytest.raises(UsageError, match="no submission 'zed' in the paths given; the ids there: alice, bob, carol"):
+        select_ids(entries, ["zed"])
