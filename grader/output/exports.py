@@ -3,11 +3,12 @@
 What each import reads (see also the project's LMS notes):
 - Canvas, Grades > Import: a student identity (`Student` name, `ID` or `SIS User ID`), the
   `SIS Login ID` and `Section` columns (may be empty), then one column per assignment titled
-  `Title` or `Title (assignment id)`; a "Points Possible" row may follow the header, as in
-  Canvas' own export (which starts with a UTF-8 byte-order mark). Source: Instructure's
-  "How do I import grades in the Gradebook?" and, e.g., Ohio State's Carmen guide "Import a CSV
-  file into Carmen Grades" (four required parts: name or ID or SIS User ID; SIS Login ID;
-  Section; the assignment).
+  `Title` or `Title (assignment id)`; the "Points Possible" row follows the header as in
+  Canvas' own export. Sources: Ohio State's guide "Import a CSV file into Carmen Grades"
+  (teaching.resources.osu.edu: four required parts, name or ID or SIS User ID; SIS Login ID;
+  Section; the assignment) and Canvas' source, whose exports start with a UTF-8 byte-order
+  mark when the user turns on "Include Byte-Order Mark in Gradebook Exports"
+  (`lib/csv_with_i18n.rb`): written here so Excel reads the names right.
 - Moodle, Grades > Import > CSV file: any identity column the teacher maps to user id,
   username, email address or ID number, then the grade item; written like Moodle's own export
   (`First name, Last name, ID number, Email address`, no byte-order mark). When the download
@@ -18,7 +19,8 @@ What each import reads (see also the project's LMS notes):
 - Blackboard Learn, Grade Center > Work Offline > Upload: `Username` is the key; an existing
   column is matched by its id in `Title [Total Pts: N Score] |<column id>` (without the id a
   new text column worth 0 points is made); comma-separated files have every value in quotes
-  (Blackboard's "Uploading or Downloading Grade Center Items for Working Offline").
+  (Blackboard's help, "Uploading or Downloading Grade Center Items for Working Offline",
+  library.blackboard.com).
 
 Every file is RFC 4180 (CRLF, quotes doubled) UTF-8, and every text cell is safe for
 spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
