@@ -1,21 +1,25 @@
 """Gradebook files an LMS imports (`--format canvas,moodle,blackboard`), one row per student.
 
-What each import reads (see also the project's LMS notes):
+What each import reads, and what it does with what it reads (checked in the platforms' source):
 - Canvas, Grades > Import: a student identity (`Student` name, `ID` or `SIS User ID`), the
   `SIS Login ID` and `Section` columns (may be empty), then one column per assignment titled
-  `Title` or `Title (assignment id)`; the "Points Possible" row follows the header as in
-  Canvas' own export. Sources: Ohio State's guide "Import a CSV file into Carmen Grades"
-  (teaching.resources.osu.edu: four required parts, name or ID or SIS User ID; SIS Login ID;
-  Section; the assignment) and Canvas' source, whose exports start with a UTF-8 byte-order
-  mark when the user turns on "Include Byte-Order Mark in Gradebook Exports"
+  `Title` or `Title (assignment id)`. Sources: Ohio State's guide "Import a CSV file into Carmen
+  Grades" (teaching.resources.osu.edu: four required parts, name or ID or SIS User ID; SIS
+  Login ID; Section; the assignment) and Canvas' `GradebookImporter` (app/models): it finds a
+  student by `ID`, then SIS ids, then name; it reads a "Points Possible" row's value as the
+  column's points, so that row is written only for a new column (no `--lms-id`); and it counts
+  an empty cell over an existing score as a change to no score. Canvas' own export starts with
+  a UTF-8 byte-order mark when the user turns on "Include Byte-Order Mark in Gradebook Exports"
   (`lib/csv_with_i18n.rb`): written here so Excel reads the names right.
-- Moodle, Grades > Import > CSV file: any identity column the teacher maps to user id,
-  username, email address or ID number, then the grade item; written like Moodle's own export
-  (`First name, Last name, ID number, Email address`, no byte-order mark). When the download
-  named its participant ids, also the assignment's grading worksheet (Assignment > Upload
-  grading worksheet), keyed by `Identifier` = "Participant N" and read by
-  `assignfeedback_offline`: it needs `Identifier`, `Grade` and `Last modified (grade)`, skips
-  empty grades, and has no feedback column here (an empty one would overwrite comments).
+- Moodle, Grades > Import > CSV file: the teacher maps one identity column (user id, username,
+  email address or ID number) and the grade item (`grade/import/csv/classes/load_data.php`):
+  an empty grade is imported as "no grade", and a row whose identity cell is blank gets its
+  grade given to the previous row's student. So every row has an email address, and `ID
+  number` and `Username` are columns only when every row has one. When the download named
+  its participant ids, also the assignment's grading worksheet (Assignment > Upload grading
+  worksheet, `assignfeedback_offline`): `Identifier` = "Participant N", `Grade` and `Last
+  modified (grade)` are needed, an empty grade is skipped, and there is no feedback column
+  here (an empty one would overwrite comments).
 - Blackboard Learn, Grade Center > Work Offline > Upload: `Username` is the key; an existing
   column is matched by its id in `Title [Total Pts: N Score] |<column id>` (without the id a
   new text column worth 0 points is made); comma-separated files have every value in quotes
@@ -25,8 +29,9 @@ What each import reads (see also the project's LMS notes):
 Every file is RFC 4180 (CRLF, quotes doubled) UTF-8, and every text cell is safe for
 spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
 `'`, so Excel or LibreOffice shows it instead of running it (OWASP "CSV injection"). Scores
-are numbers. A report held for review exports an empty score (nothing is imported) unless an
-override set it; one that could not be graded exports 0.
+are numbers. Work held for review is imported nowhere until an override sets its score: it is
+left out of the gradebook files (an empty cell would clear a grade already in the LMS) and its
+worksheet grade is empty (skipped). Work that could not be graded exports 0.
 """
 from __future__ import annotations
 
@@ -36,11 +41,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from grader.intake.identity import Student
 from grader.output.report import write_atomic
 
 LMS_FORMATS = ("canvas", "moodle", "blackboard")
+Row = TypeVar("Row")
 FILES = {"canvas": ("canvas-grades.csv",), "moodle": ("moodle-grades.csv", "moodle-worksheet.csv"),
          "blackboard": ("blackboard-grades.csv",)}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -153,9 +160,10 @@ def _csv(rows: list[list[str]], *, quote_all: bool = False, bom: bool = False) -
 
 def _canvas(out: Path, people: list[tuple[Student, Grade]], column: Column, written: Written) -> None:
     title = f"{column.title} ({column.lms_id})" if column.lms_id else column.title
-    points = max((g.max_score for _, g in people), default=0.0)
-    rows = [[safe_cell(h) for h in ("Student", "ID", "SIS User ID", "SIS Login ID", "Section", title)],
-            ["    Points Possible", "", "", "", "", score_cell(points)]]
+    rows = [[safe_cell(h) for h in ("Student", "ID", "SIS User ID", "SIS Login ID", "Section", title)]]
+    if not column.lms_id:  # a new column: Canvas takes its points from this row (an existing one keeps its own)
+        points = max((g.max_score for _, g in people), default=0.0)
+        rows.append(["    Points Possible", "", "", "", "", score_cell(points)])
     rows += _rows(people, lambda s, g: bool(s.id or s.sis_id or s.name),
                   lambda s, g: [safe_cell(s.name), safe_cell(s.id), safe_cell(s.sis_id), safe_cell(s.login),
                                 safe_cell(s.section), score_cell(g.final)],
@@ -166,15 +174,19 @@ def _canvas(out: Path, people: list[tuple[Student, Grade]], column: Column, writ
 
 def _moodle(out: Path, people: list[tuple[Student, Grade]], column: Column, written: Written,
             grades: list[Grade], now: datetime) -> None:
-    rows = [[safe_cell(h) for h in ("First name", "Last name", "ID number", "Email address", "Username",
+    exported = _rows(people, lambda s, g: bool(s.email) or (None if g.participant_id else False),
+                     lambda s, g: (s, g), written, FILES["moodle"][0], "no email address (add --roster)")
+    # A blank identity cell makes Moodle give that row's grade to the student of the row before
+    # (`load_data::prepare_import_grade_data` keeps the last id), so a column is offered for the
+    # mapping only when every row has it; the email address always is.
+    optional = [(name, key) for name, key in (("ID number", "sis_id"), ("Username", "login"))
+                if exported and all(getattr(s, key) for s, _ in exported)]
+    rows = [[safe_cell(h) for h in ("First name", "Last name", "Email address", *(n for n, _ in optional),
                                     column.title)]]
-    def row(student: Student, grade: Grade) -> list[str]:
+    for student, grade in exported:
         first, last = _first_last(student.name)
-        return [safe_cell(first), safe_cell(last), safe_cell(student.sis_id), safe_cell(student.email),
-                safe_cell(student.login), score_cell(grade.final)]
-
-    rows += _rows(people, lambda s, g: bool(s.email or s.sis_id or s.login) or (None if g.participant_id else False),
-                  row, written, FILES["moodle"][0], "no email, ID number or username (add --roster)")
+        rows.append([safe_cell(first), safe_cell(last), safe_cell(student.email),
+                     *(safe_cell(getattr(student, key)) for _, key in optional), score_cell(grade.final)])
     write_atomic(out / FILES["moodle"][0], _csv(rows))
     written.files.append(FILES["moodle"][0])
     worksheet = [g for g in grades if g.participant_id]
@@ -184,19 +196,23 @@ def _moodle(out: Path, people: list[tuple[Student, Grade]], column: Column, writ
         for grade in sorted(worksheet, key=lambda g: int(g.participant_id or 0)):
             student = grade.students[0] if grade.students else Student()
             sheet.append([f"Participant {grade.participant_id}", safe_cell(student.name), safe_cell(student.email),
-                          score_cell(grade.final), score_cell(grade.max_score), stamp])
+                          score_cell(grade.final), score_cell(grade.max_score), stamp])  # an empty grade is skipped
         write_atomic(out / FILES["moodle"][1], _csv(sheet))
         written.files.append(FILES["moodle"][1])
 
 
 def _rows(people: list[tuple[Student, Grade]], keyed: Callable[[Student, Grade], bool | None],
-          row: Callable[[Student, Grade], list[str]], written: Written, file: str, why: str) -> list[list[str]]:
-    """A row per student the LMS can find (`keyed` true); the others are listed as left out of `file`,
-    unless `keyed` says None (they go in another file)."""
+          row: Callable[[Student, Grade], Row], written: Written, file: str, why: str) -> list[Row]:
+    """A row per student the LMS can find (`keyed` true) with a final score; the others are listed as left
+    out of `file`, unless `keyed` says None (they go in another file). Work held for review is left out,
+    not written empty: Canvas and Moodle import an empty cell as "no grade", clearing one already there."""
     rows = []
     for student, grade in people:
         found = keyed(student, grade)
-        if found:
+        if found and grade.final is None:
+            written.leave_out(file, "held for review: nothing is imported until an override sets its score",
+                              grade.submission_id)
+        elif found:
             rows.append(row(student, grade))
         elif found is False:
             written.leave_out(file, why, grade.submission_id)

@@ -62,14 +62,28 @@ def test_blackboard_matches_its_sample_with_the_column_id(tmp_path: Path) -> Non
     assert (tmp_path / "blackboard-grades.csv").read_bytes() == (EXPECTED / "blackboard-grades.csv").read_bytes()
 
 
-def test_submissions_without_an_identity_are_left_out_and_listed(written) -> None:
+def test_held_work_and_submissions_without_an_identity_are_left_out_and_listed(written) -> None:
     _, result = written
+    held = "held for review: nothing is imported until an override sets its score"
     assert result.left_out == {
+        f"canvas-grades.csv: {held}": ["mullerjorg_34567_890123_concat"],
         "canvas-grades.csv: no Canvas ID, SIS User ID or name (add --roster)": ["stray"],
-        "moodle-grades.csv: no email, ID number or username (add --roster)": ["stray"],
+        f"moodle-grades.csv: {held}": ["mullerjorg_34567_890123_concat"],
+        "moodle-grades.csv: no email address (add --roster)": ["stray"],
+        f"blackboard-grades.csv: {held}": ["mullerjorg_34567_890123_concat"],
         "blackboard-grades.csv: no username (add --roster with a Username column)": ["stray"],
     }
     assert result.lines()[0] == "canvas-grades.csv: no Canvas ID, SIS User ID or name (add --roster); left out: stray"
+
+
+def test_a_new_canvas_column_gets_its_points_and_moodle_offers_only_complete_id_columns(tmp_path: Path) -> None:
+    partial = Grade("x", (Student(name="Kim, Lee", email="lee.kim@example.edu"),), 4.0, 10.0)
+    write_exports(tmp_path, ["canvas", "moodle"], [*the_class()[:2], partial], Column("concat"))
+    canvas = (tmp_path / "canvas-grades.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert canvas[:2] == ["Student,ID,SIS User ID,SIS Login ID,Section,concat", "    Points Possible,,,,,10"]
+    moodle = (tmp_path / "moodle-grades.csv").read_text().splitlines()
+    assert moodle[0] == "First name,Last name,Email address,concat"  # Kim has no ID number or username
+    assert moodle[1] == "Lee,Kim,lee.kim@example.edu,4"
 
 
 def test_every_file_reads_back_with_a_csv_reader_and_no_cell_is_a_formula(written) -> None:
@@ -80,7 +94,8 @@ def test_every_file_reads_back_with_a_csv_reader_and_no_cell_is_a_formula(writte
         assert len({len(r) for r in rows}) == 1, path.name  # RFC 4180: every row has the header's cells
         cells = [cell for row in rows for cell in row]
         assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], path.name
-        assert "Müller" in text and "Seán" in text  # UTF-8, not mangled
+        assert "Seán" in text  # UTF-8, not mangled
+    assert "Müller" in (out / "moodle-worksheet.csv").read_text(encoding="utf-8")  # held: its grade empty
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -94,6 +109,7 @@ def test_safe_cell(text, expected) -> None:
 def test_a_blackboard_column_without_id_is_still_written_and_canvas_without_id_matches_by_title(tmp_path: Path) -> None:
     write_exports(tmp_path, ["canvas", "blackboard"], the_class()[:1], Column("concat"))
     assert (tmp_path / "canvas-grades.csv").read_text(encoding="utf-8-sig").splitlines()[0].endswith(",concat")
+    assert "Points Possible" not in (EXPECTED / "canvas-grades.csv").read_text(encoding="utf-8-sig")  # with an id
     assert (tmp_path / "blackboard-grades.csv").read_text().splitlines()[0].endswith('"concat [Total Pts: 10 Score]"')
 
 
