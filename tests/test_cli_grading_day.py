@@ -50,9 +50,10 @@ def test_a_canvas_class_from_download_to_lms_import_and_feedback(tmp_path: Path)
 
     grades = rows(out / "canvas-grades.csv", "utf-8-sig")
     assert list(grades[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Homework 4: concat (70001)"]
-    score = {r["ID"]: r["Homework 4: concat (70001)"] for r in grades[1:]}
+    score = {r["ID"]: r["Homework 4: concat (70001)"] for r in grades}
     assert score == {"12345": "10", "23456": "8", "34567": "10", "45678": "0", "56789": "10"}  # late: 9 - 1
-    assert {r["ID"]: r["Student"] for r in grades[1:]}["45678"] == "'=cmd|' /C calc'!A0"  # roster name, made safe
+    assert not (out / "canvas-grades.csv").read_text(encoding="utf-8-sig").count("Points Possible")  # an existing column
+    assert {r["ID"]: r["Student"] for r in grades}["45678"] == "'=cmd|' /C calc'!A0"  # roster name, made safe
     sean = json.loads((out / "oconnorsean_LATE_23456_789012_concat-1.json").read_text())
     assert (sean["student"]["name"], sean["student"]["login"], sean["late"], sean["submitted_at"]) == (
         "O'Connor, Seán", "soconnor", True, "unknown")  # Canvas gives no time; the file's mtime is not one
@@ -74,7 +75,7 @@ def test_a_canvas_class_from_download_to_lms_import_and_feedback(tmp_path: Path)
                                             "in line 5 by hand: the rest was right,Prof. Lee\n", encoding="utf-8")
     done = grader("report", out, "--overrides", tmp_path / "overrides.csv")
     assert done.returncode == 0, done.stderr
-    assert {r["ID"]: r["Homework 4: concat (70001)"] for r in rows(out / "canvas-grades.csv", "utf-8-sig")[1:]}[
+    assert {r["ID"]: r["Homework 4: concat (70001)"] for r in rows(out / "canvas-grades.csv", "utf-8-sig")}[
         "45678"] == "6"
 
     shutil.copy(SOLUTION, canvas / "oconnorsean_LATE_23456_789012_concat-1.py")  # regrade request, fixed
@@ -82,7 +83,7 @@ def test_a_canvas_class_from_download_to_lms_import_and_feedback(tmp_path: Path)
                   "--quiet")
     assert done.returncode == 0, done.stderr
     assert "1 submission(s): 1 graded" in done.stdout and "the class: 5 report(s)" in done.stdout
-    score = {r["ID"]: r["Homework 4: concat (70001)"] for r in rows(out / "canvas-grades.csv", "utf-8-sig")[1:]}
+    score = {r["ID"]: r["Homework 4: concat (70001)"] for r in rows(out / "canvas-grades.csv", "utf-8-sig")}
     assert score == {"12345": "10", "23456": "9", "34567": "10", "45678": "6", "56789": "10"}  # the class kept
 
     bad = tmp_path / "bad.csv"
