@@ -157,16 +157,16 @@ def rebuild(out: Path, context: Context) -> Rebuilt:
                                 [_grade(r, finals[r["id"]]) for r in reports], _column(context))
         summary["exports"] = {"files": written.files, "left_out": written.left_out}
         rebuilt.warnings += written.lines()
+    if "feedback" in context.formats:
+        from grader.output.feedback import write_feedback
+
+        write_feedback(out, summary, reports, hidden=summary["feedback_hidden"])  # adds summary["feedback"]
     write_json(out / "summary.json", summary)
     write_gradebook(out, reports, extra={r["id"]: _gradebook_columns(r, finals[r["id"]]) for r in reports})
     if "html" in context.formats:
         from grader.output.html_report import write_html
 
         rebuilt.skipped += write_html(out, summary, reports)
-    if "feedback" in context.formats:
-        from grader.output.feedback import write_feedback
-
-        write_feedback(out, summary, reports, hidden=summary["feedback_hidden"])
     rebuilt.summary = summary
     return rebuilt
 
