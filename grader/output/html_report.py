@@ -223,6 +223,8 @@ def _class_reasons(entry: dict[str, Any] | None) -> list[str]:
     reasons = []
     if entry.get("missing"):
         reasons.append("its submission is no longer in the folder graded; this report is from an earlier run")
+    if entry.get("status") == "held" and entry.get("final_score") is None:
+        reasons.append("held: nothing goes to the LMS until an override sets its score (=N in overrides.csv)")
     reasons += [f"override: {clean_text(note)}" for note in entry.get("adjustment_notes") or []]
     return reasons
 

@@ -79,6 +79,7 @@ def test_a_canvas_class_with_its_roster_overrides_and_late_policy_exports_the_do
     assert sean["adjustments"].startswith("'+2 on test_axis: axis: regrade request granted, TA Kim; -1 (late): late: "
                                           "marked late by the LMS download")
     assert gradebook(out)["mullerjorg_34567_890123_concat"]["final_score"] == ""  # held: nothing to import
+    assert "held: nothing goes to the LMS until an override sets its score" in (out / INDEX).read_text()
     report = json.loads((out / "smithalice_12345_678901_concat.json").read_text())
     assert report["student"] == {"name": 'Smith, Alice "Ally"', "id": "12345", "login": "asmith", "sis_id": "S001",
                                  "email": None, "section": "Section A", "source": "canvas download + roster"}
