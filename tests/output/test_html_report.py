@@ -119,6 +119,21 @@ def test_submission_page_shows_legs_disagreements_load_problems_and_versions() -
     assert "Seed 4321" in words and "keras 3.15.1" in words and "✘ FAIL values 0/2 off" in words
 
 
+@pytest.mark.parametrize("kind, said", [
+    ("syntax", "Nothing of it ran: it could not be read or run"),
+    ("import", "Loading stopped at the problem above: statements before it ran"),
+    ("missing-name", "It loaded, but a name the tests need was missing"),
+    ("grader", "The grader failed on it (see above), so what ran is not known"),
+])
+def test_a_report_that_was_not_graded_says_truly_what_ran(kind: str, said: str) -> None:
+    report = make_report("dana", [spec_result("shape", 1, "error", "x")], status="error",
+                         error={"kind": kind, "message": "Syntax error at line 5"})
+    report["extraction"]["dropped"] = []
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", render_submission_page(report))).split())
+    assert said in words
+    assert "whole file ran" not in words and "were run; other top-level statements" not in words
+
+
 @pytest.mark.parametrize("submission_id", ["../../etc/passwd", "<script>", "a/b", "..", "", "x" * 400])
 def test_page_names_are_safe_file_names(submission_id: str) -> None:
     name = page_name(submission_id)
