@@ -20,35 +20,32 @@ from grader import __version__
 from grader.course.assignments import Assignment, load_assignment
 from grader.course.release import hidden_points_or_unknown
 from grader.errors import UsageError
-from grader.intake.batch import Entry, discover, in_shard, parse_shard
+from grader.intake.batch import Entry, discover, in_shard, parse_shard, select_ids
 from grader.judge.grading import grade_submission
 from grader.judge.pool import grade_all, make_plan, specs_hash, submission_sha
 from grader.output.check_result import CheckResult, in_notebook
 from grader.output.console import Progress, result_table
 from grader.output.formats import DEFAULT_FORMATS, FORMATS, render_formats
-from grader.output.report import (
-    read_report,
-    safe_strings,
-    safe_text,
-    summary_entry,
-    write_gradebook,
-    write_json,
-    write_report,
-    write_summary,
-)
+from grader.intake.identity import IdentityReader
+from grader.output.class_folder import (CLASS_FORMATS, Context, Rebuilt, install_settings, previous_summary, rebuild,
+                                        rebuild_folder)
+from grader.output.exports import Column
+from grader.output.report import read_report, safe_strings, safe_text, write_json, write_report
 from grader.sandbox.backend import NO_SANDBOX, current_backend
 from grader.sandbox.workers import Runtime
 
 
 @dataclass
 class GradeRun:
-    """What `grade` did: the reports in this run, and how many were (re)graded."""
+    """What `grade` did: the reports in this run, how many were (re)graded, and the class folder's state."""
 
     out: Path
     reports: list[dict[str, Any]] = field(default_factory=list)
     graded: int = 0
     reused: int = 0
     grader_failures: list[str] = field(default_factory=list)
+    in_folder: int = 0  # reports the folder's summary was built from (this run's and earlier ones)
+    warnings: list[str] = field(default_factory=list)
 
 
 def check(assignment: str, path: str | Path | None = None, *, seed: int | None = None,
@@ -94,8 +91,12 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
           formats: Iterable[str] = DEFAULT_FORMATS, seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
           stream: TextIO | None = None, devices: str = "auto", keras: str = "3",
+          only: Iterable[str] | None = None, roster: str | Path | None = None,
+          overrides: str | Path | None = None, late_policy: str | Path | None = None,
+          lms_title: str | None = None, lms_id: str | None = None, feedback_hidden: str | None = None,
           allow_unsandboxed: bool = False) -> GradeRun:
-    """Grade every submission under `paths` into `out`; finished reports are kept between runs.
+    """Grade every submission under `paths` (or the `only` ids among them) into `out`; finished reports are
+    kept between runs, and the folder's summary, gradebook, exports and pages are rebuilt from all of them.
 
     Refuses where nothing would isolate the students' code (`grader.sandbox.backend`, mode "none")
     unless `allow_unsandboxed`: there it would run as the instructor, next to their files."""
@@ -103,10 +104,12 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
     slice_ = parse_shard(shard)
-    out_dir = Path(out)
-    entries = [e for e in discover([Path(p) for p in paths])
+    out_dir, paths = Path(out), [Path(p) for p in paths]
+    install_settings(out_dir, roster=roster, overrides=overrides, late_policy=late_policy)  # checked before grading
+    entries = [e for e in discover(paths)
                if in_shard(e, slice_) and e.path.resolve() != out_dir.resolve()]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = entries if only is None else select_ids(entries, only)
+    kept = previous_summary(out_dir)
     seed = _previous_seed(out_dir) if seed is None else seed
     plan = make_plan(spec, public_only=False, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
     plan = dataclasses.replace(plan, hide=(*plan.hide, str(out_dir.resolve())))
@@ -124,10 +127,16 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     for report in run.reports:
         if bar:
             bar.update(report["id"], report["status"], report["score"], report["max_score"], skipped=True)
+    identify = IdentityReader()
+    # the folder's earlier formats are kept up to date: a file left from an earlier run would go stale
+    earlier = [f for f in kept.get("formats") or () if f in FORMATS or f in CLASS_FORMATS]
+    every = tuple(dict.fromkeys([*formats, *earlier]))
+    per_report = tuple(f for f in every if f in FORMATS)
 
     def finish(report: dict[str, Any]) -> None:
         report = safe_strings(report)  # a lone surrogate in a message or a path must not stop the batch
-        render_formats(report, out_dir, formats)
+        report.update(safe_strings(identify(Path(report["submission"]["path"])).to_report()))
+        render_formats(report, out_dir, per_report)
         write_report(report, out_dir)
         run.reports.append(report)
         run.graded += 1
@@ -137,15 +146,15 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     try:
         grade_all(plan, todo, hashes, jobs or os.cpu_count() or 1, finish, run.grader_failures)
     finally:  # even an interrupted batch leaves a summary, gradebook and class report of what it finished
-        entries_out = [summary_entry(r, _report_files(r["id"], formats)) for r in run.reports]
-        summary = write_summary(out_dir, spec.slug, entries_out, {"seed": plan.seed, "grader": __version__,
-                                                                   "shard": shard, "formats": list(formats)},
-                                reports=run.reports)
-        write_gradebook(out_dir, run.reports)
-        if "html" in formats:
-            from grader.output.html_report import write_html
-
-            write_html(out_dir, summary, run.reports)
+        column = Column(lms_title or (kept.get("lms") or {}).get("title") or spec.title,
+                        lms_id or (kept.get("lms") or {}).get("id"))
+        context = Context(assignment=spec.slug, formats=every, column=column, feedback_hidden=feedback_hidden,
+                          extra={"seed": plan.seed, "grader": __version__, "shard": shard, "formats": list(every),
+                                 "feedback_hidden": kept.get("feedback_hidden")},
+                          this_run={e.id for e in entries}, scanned=_scanned(paths))
+        rebuilt = rebuild(out_dir, context)
+        run.in_folder = len(rebuilt.summary.get("submissions", []))
+        run.warnings = rebuilt.warnings
     return run
 
 
@@ -160,13 +169,20 @@ def refuse_unsandboxed(allowed: bool) -> None:
                      "Linux (a CI runner, a container, WSL), or pass --allow-unsandboxed to grade here anyway.")
 
 
+def _scanned(paths: list[Path]) -> tuple[Path, ...]:
+    return tuple(p for p in paths if p.is_dir())
+
+
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     chosen = ["json"] + [f.strip() for f in formats if f.strip() and f.strip() != "json"]
-    unknown = [f for f in chosen if f not in FORMATS]
+    known = (*FORMATS, *CLASS_FORMATS)
+    unknown = [f for f in chosen if f not in known]
     if unknown:
-        raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+        raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(known)}")
     if "html" in chosen:
         require_instructor_extra("the html class report (--format html, on by default)", "--format json,… to skip it")
+    if "feedback" in chosen:
+        require_instructor_extra("feedback pages (--format feedback)")
     return tuple(dict.fromkeys(chosen))
 
 
@@ -179,10 +195,6 @@ def require_instructor_extra(what: str, instead: str = "") -> None:
     if missing:
         raise UsageError(f"{what} needs {' and '.join(missing)}: pip install 'keras-grader[instructor]'"
                          + (f", or use {instead}" if instead else ""))
-
-
-def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str]:
-    return {f: FORMATS[f].file_name(submission_id) for f in formats}
 
 
 def _previous_seed(out: Path) -> int | None:
@@ -236,22 +248,23 @@ def release(assignments: list[str], *, out: str | Path, zip_to: str | Path | Non
     return build_release(list(assignments), Path(out), zip_to=Path(zip_to) if zip_to else None)
 
 
-def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
-    """Merge sharded grade outputs into one summary and gradebook."""
+def merge(dirs: list[str | Path], *, out: str | Path) -> Rebuilt:
+    """Merge sharded grade outputs into one class folder, as if graded in one run."""
     require_instructor_extra("grader merge (it writes the class report)")
     from grader.course.merge import merge_dirs
 
     return merge_dirs([Path(d) for d in dirs], Path(out))
 
 
-def report(folder: str | Path) -> tuple[Path, list[str]]:
-    """Re-render the class report (`index.html` and a page per submission) from the JSON reports in `folder`.
-
-    Returns the index's path and the ids of reports too malformed to render."""
+def report(folder: str | Path, *, roster: str | Path | None = None, overrides: str | Path | None = None,
+           late_policy: str | Path | None = None) -> Rebuilt:
+    """Rebuild a graded folder from its JSON reports: summary, gradebook, exports, similarity, every page;
+    with new settings files (roster, overrides, late policy) when given. Nothing is graded again."""
     require_instructor_extra("grader report")
-    from grader.output.html_report import render_folder
-
-    return render_folder(Path(folder))
+    folder = Path(folder)
+    if folder.is_dir():
+        install_settings(folder, roster=roster, overrides=overrides, late_policy=late_policy)
+    return rebuild_folder(folder)
 
 
 def gradescope_bundle(assignment: str, *, out: str | Path, hidden_visibility: str = "after_published") -> list[Path]:

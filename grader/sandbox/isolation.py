@@ -187,7 +187,8 @@ def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
     """
     q = shlex.quote
     lines = [
-        "set -e", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
+        # the new root's mount points must be traversable by the worker's uid whatever the instructor's umask
+        "set -e", "umask 022", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
         f'mkdir -p "$R{PARK}" "$R{OLD_ROOT}" "$R/tmp" "$R/var/tmp" "$R/proc" "$R/dev" "$R/sys"',
         'for tmp in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev tmpfs "$R$tmp"; done',
         'for link in /bin /sbin /lib /lib32 /lib64 /libx32; do '
