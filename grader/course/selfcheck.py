@@ -29,7 +29,7 @@ from grader.errors import SubmissionError, UsageError
 from grader.intake.batch import Entry
 from grader.intake.extract import extract
 from grader.intake.ingest import ingest
-from grader.judge.grading import collect
+from grader.judge.grading import collect_clauses
 from grader.judge.plan import Plan
 
 SEED_STEP = 1000
@@ -190,8 +190,8 @@ def structure_problems(assignment: Assignment, the_cases: Sequence[Case] = ()) -
     missing = [n for n in assignment.names if n not in _names(assignment.stub_py, assignment.stub)]
     if missing:
         problems.append(f"the stub does not define {missing}")
-    public = {n: c for n, _, _, c in collect(tuple(assignment.public_specs), {})}
-    hidden = {n: c for n, _, _, c in collect(tuple(assignment.hidden_specs), {})} if assignment.hidden_specs else {}
+    public = collect_clauses(tuple(assignment.public_specs))
+    hidden = collect_clauses(tuple(assignment.hidden_specs)) if assignment.hidden_specs else {}
     if public.keys() & hidden.keys():
         problems.append(f"public and hidden specs share test names {sorted(public.keys() & hidden.keys())}")
     if not assignment.mutants:

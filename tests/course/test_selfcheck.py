@@ -10,7 +10,7 @@ from grader.course.assignments import list_assignments, load_assignment
 from grader.course.selfcheck import (Case, cases, check_cases, clause_spans, declared_fails, judge_case, seed_list,
                                      structure_problems)
 from grader.errors import UsageError
-from grader.judge.grading import collect
+from grader.judge.grading import collect, collect_clauses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,8 +156,9 @@ def test_readme_points_tables_match_the_specs_and_their_clauses(slug):
     assignment = load_assignment(slug)
     public = collect(tuple(assignment.public_specs), {})
     hidden = collect(tuple(assignment.hidden_specs), {})
-    specs = [(p, True) for _, p, _, _ in public] + [(p, False) for _, p, _, _ in hidden]
+    specs = [(p, True) for _, p, _ in public] + [(p, False) for _, p, _ in hidden]
     rows = readme_rows(slug)
     assert sorted((p, v) for _, p, v in rows) == sorted(specs)
-    assert len({label for label, _, _ in rows}) == len({c for *_, c in public + hidden})
+    clauses = collect_clauses(tuple(assignment.public_specs + assignment.hidden_specs))
+    assert len({label for label, _, _ in rows}) == len(set(clauses.values()))
     assert sum(p for _, p, _ in rows) == 10
