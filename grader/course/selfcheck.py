@@ -31,6 +31,7 @@ from grader.intake.extract import extract
 from grader.intake.ingest import ingest
 from grader.judge.grading import collect_clauses
 from grader.judge.plan import Plan
+from grader.judge.runner import base_name
 
 SEED_STEP = 1000
 
@@ -93,11 +94,6 @@ def cases(assignment: Assignment) -> list[Case]:
         out.append(Case("stub .ipynb", assignment.stub_ipynb, "zero"))
     out += [Case(f"mutant {m.stem}", m, "below", declared_fails(m)) for m in assignment.mutants]
     return out
-
-
-def base_name(test: str) -> str:
-    """A test's name without its parameters (`test_x[a-b]` -> `test_x`)."""
-    return test.split("[", 1)[0]
 
 
 def lost_tests(report: dict[str, Any]) -> list[str]:

@@ -80,7 +80,7 @@ class ResultCollector:
             vis_marker = item.get_closest_marker("visibility")
             visibility = vis_marker.args[0] if vis_marker else self._visibility.get(str(item.path), "hidden")
             clause = item.get_closest_marker("clause")
-            text = str(clause.args[0]) if clause and clause.args else _base_name(item.name)
+            text = str(clause.args[0]) if clause and clause.args else base_name(item.name)
             self.expected[item.nodeid] = (item.name, points, visibility, text)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -117,7 +117,7 @@ class ResultCollector:
         return out
 
 
-def _base_name(test: str) -> str:
+def base_name(test: str) -> str:
     """A test's name without its parameters (`test_x[a-b]` -> `test_x`): its own clause by default."""
     return test.split("[", 1)[0]
 
