@@ -76,9 +76,9 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
 
 def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: SubmissionError,
                   started: float, *, extraction: dict[str, Any] | None = None) -> GradingResult:
-    expected = collect(plan.specs, plan.visibility)
-    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=exc.message, visibility=v, duration_s=0.0)
-                for n, p, v in expected]
+    expected = _collect_cached(plan.specs, tuple(sorted(plan.visibility.items())))
+    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=exc.message, visibility=v, duration_s=0.0,
+                            clause=c) for n, p, v, c in expected]
     flags = ("timeout",) if exc.kind == "timeout" else ()
     devices: dict[str, Any] = {leg: {"status": "skipped", "reason": reason} for leg, reason in plan.legs.skipped}
     devices.update({leg: {"status": "error", "error": exc.message} for leg in plan.legs.run})
@@ -93,13 +93,18 @@ def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: Sub
 
 def collect(specs: tuple[Path, ...], visibility: dict[str, str]) -> list[tuple[str, float, str]]:
     """(name, points, visibility) of every spec, without running any."""
-    return list(_collect_cached(specs, tuple(sorted(visibility.items()))))
+    return [(n, p, v) for n, p, v, _ in _collect_cached(specs, tuple(sorted(visibility.items())))]
+
+
+def collect_clauses(specs: tuple[Path, ...]) -> dict[str, str]:
+    """The clause (`grader.spec.clause`) of every spec by test name, without running any."""
+    return {n: c for n, _, _, c in _collect_cached(specs, ())}
 
 
 @functools.lru_cache(maxsize=32)
 def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
     """Spec lists depend only on the spec files: kept in memory per judge and on disk between runs."""
-    digest = hashlib.sha256(repr((visibility, __version__)).encode())
+    digest = hashlib.sha256(repr((visibility, __version__, COLLECT_ROWS)).encode())
     for spec in specs:
         digest.update(str(spec).encode() + b"\0" + spec.read_bytes())
     cached = cache_dir() / f"collect-{digest.hexdigest()[:32]}.json"
@@ -113,6 +118,9 @@ def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], 
     except OSError:
         pass  # a read-only cache only costs the collection again
     return expected
+
+
+COLLECT_ROWS = "name, points, visibility, clause"  # in the cache key: a cache of older rows is never read
 
 
 def cache_dir() -> Path:
