@@ -79,7 +79,7 @@ class Worker:
         """Send one request and wait for its answer, killing the worker on timeout."""
         deadline = time.monotonic() + timeout
         try:
-            write_frame(self.req_fd, message)
+            write_frame(self.req_fd, message, deadline)  # a worker that stops reading cannot hold the judge
             return read_frame(self.resp_fd, deadline)
         except WorkerTimeout:
             self.kill()
@@ -125,11 +125,9 @@ class Worker:
         return out, _TF_LOG.sub("", err), cut_out or cut_err
 
     def close(self) -> None:
-        """Stop the worker; its folder stays for the next process of the same submission."""
-        try:
-            write_frame(self.req_fd, {"op": "exit"})
-        except OSError:
-            pass
+        """Stop the worker (killed, not asked: a request into a full pipe would wait for a worker that does not
+        read, and its output is flushed after every reply); its folder stays for the next process of the same
+        submission."""
         self.kill()
         if self.cage.out_of_memory():
             self.flags.add("memory-limit")
