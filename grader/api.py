@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from grader import __version__
 from grader.course.assignments import Assignment, load_assignment
+from grader.course.release import hidden_points_or_unknown
 from grader.errors import UsageError
 from grader.intake.batch import Entry, discover, in_shard, parse_shard
 from grader.judge.grading import grade_submission
@@ -35,7 +36,7 @@ from grader.output.report import (
     write_report,
     write_summary,
 )
-from grader.sandbox.warm import process_zygote
+from grader.sandbox.backend import NO_SANDBOX, current_backend
 from grader.sandbox.workers import Runtime
 
 
@@ -55,13 +56,16 @@ def check(assignment: str, path: str | Path | None = None, *, seed: int | None =
           keras: str = "3", json_out: str | Path | None = None) -> CheckResult:
     """Run the public specs on one file, print the table, return the report (shown as a table in Jupyter).
 
-    `json_out` also writes the report there (how a notebook's `grader.check` gets it back)."""
+    `json_out` also writes the report there (how a notebook's `grader.check` gets it back). The
+    report's `hidden` says what the hidden tests add when the work is graded (`tests`, `points`)."""
     spec = load_assignment(assignment)
-    target = Path(path) if path else _default_file(spec)
+    target, chosen = (Path(path), None) if path else _default_file(spec)
     plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
-    process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide, show=plan.show)  # TensorFlow's import in the zygote overlaps the judge's start-up
+    current_backend().prestart(Runtime(legacy=plan.legacy), plan.hide, plan.show)  # TensorFlow's import overlaps the judge's start-up
     result = grade_submission(target, plan, submission_id=target.stem)
-    report = CheckResult(result.to_dict())
+    report = CheckResult(result.to_dict(), hidden=hidden_points_or_unknown(spec))
+    if chosen:
+        report["extraction"]["notes"] = [chosen, *report["extraction"].get("notes", [])]
     if json_out is not None:
         write_json(Path(json_out), dict(report))
     if stream is not None or not in_notebook():  # in Jupyter the returned result shows itself
@@ -73,18 +77,29 @@ def check_passed(report: dict[str, Any]) -> bool:
     return report["status"] == "graded" and all(t["outcome"] == "passed" for t in report["tests"])
 
 
-def _default_file(assignment: Assignment) -> Path:
-    for name in (assignment.stub, Path(assignment.stub).stem + ".ipynb"):
-        if Path(name).exists():
-            return Path(name)
-    raise UsageError(f"no {assignment.stub} in {Path.cwd()}; pass the file to check")
+def _default_file(assignment: Assignment) -> tuple[Path, str | None]:
+    """The stub's `.py` or `.ipynb` here; where both are, the one saved last, and a note saying so."""
+    found = [Path(n) for n in (assignment.stub, Path(assignment.stub).stem + ".ipynb") if Path(n).is_file()]
+    if not found:
+        raise UsageError(f"no {assignment.stub} or {Path(assignment.stub).stem}.ipynb in {Path.cwd()}; "
+                         "pass the file to check")
+    if len(found) == 1:
+        return found[0], None
+    newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    return newer, (f"{newer} was checked, not {older}: it was saved more recently (pass the file name to "
+                   f"check the other one).")
 
 
 def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs: int | None = None,
           formats: Iterable[str] = DEFAULT_FORMATS, seed: int | None = None, force: bool = False,
           shard: str | None = None, max_mb: float | None = None, progress: bool = True,
-          stream: TextIO | None = None, devices: str = "auto", keras: str = "3") -> GradeRun:
-    """Grade every submission under `paths` into `out`; finished reports are kept between runs."""
+          stream: TextIO | None = None, devices: str = "auto", keras: str = "3",
+          allow_unsandboxed: bool = False) -> GradeRun:
+    """Grade every submission under `paths` into `out`; finished reports are kept between runs.
+
+    Refuses where nothing would isolate the students' code (`grader.sandbox.backend`, mode "none")
+    unless `allow_unsandboxed`: there it would run as the instructor, next to their files."""
+    refuse_unsandboxed(allow_unsandboxed)
     spec = load_assignment(assignment)
     formats = _check_formats(formats)
     slice_ = parse_shard(shard)
@@ -134,12 +149,36 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
     return run
 
 
+def refuse_unsandboxed(allowed: bool) -> None:
+    """`grade` runs other people's code: without a sandbox only when the instructor says so."""
+    sandbox = current_backend().sandbox()
+    if sandbox["mode"] != NO_SANDBOX or allowed:
+        return
+    why = sandbox.get("reason") or "no Linux namespaces here"
+    raise UsageError(f"nothing on this machine would isolate the submissions' code from your files and network "
+                     f"({why}): each would run as you, able to read, change or send anything you can. Grade on "
+                     "Linux (a CI runner, a container, WSL), or pass --allow-unsandboxed to grade here anyway.")
+
+
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     chosen = ["json"] + [f.strip() for f in formats if f.strip() and f.strip() != "json"]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    if "html" in chosen:
+        require_instructor_extra("the html class report (--format html, on by default)", "--format json,… to skip it")
     return tuple(dict.fromkeys(chosen))
+
+
+INSTRUCTOR_PACKAGES = ("jinja2", "matplotlib")  # keras-grader[instructor]: see pyproject.toml
+
+
+def require_instructor_extra(what: str, instead: str = "") -> None:
+    """Fail before any grading when the class report's packages are missing (a student's lean install)."""
+    missing = [name for name in INSTRUCTOR_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"{what} needs {' and '.join(missing)}: pip install 'keras-grader[instructor]'"
+                         + (f", or use {instead}" if instead else ""))
 
 
 def _report_files(submission_id: str, formats: tuple[str, ...]) -> dict[str, str]:
@@ -190,15 +229,16 @@ def mutate(assignments: list[str] | None = None, *, jobs: int | None = None, see
                         out=Path(survivors) if survivors else None, stream=stream)
 
 
-def release(assignments: list[str], *, out: str | Path) -> list[Path]:
-    """Write the student bundle for `assignments` into `out`."""
+def release(assignments: list[str], *, out: str | Path, zip_to: str | Path | None = None) -> list[Path]:
+    """Write the student bundle for `assignments` into `out` (and as a pip-installable zip at `zip_to`)."""
     from grader.course.release import build_release
 
-    return build_release(list(assignments), Path(out))
+    return build_release(list(assignments), Path(out), zip_to=Path(zip_to) if zip_to else None)
 
 
 def merge(dirs: list[str | Path], *, out: str | Path) -> list[dict[str, Any]]:
     """Merge sharded grade outputs into one summary and gradebook."""
+    require_instructor_extra("grader merge (it writes the class report)")
     from grader.course.merge import merge_dirs
 
     return merge_dirs([Path(d) for d in dirs], Path(out))
@@ -208,6 +248,7 @@ def report(folder: str | Path) -> tuple[Path, list[str]]:
     """Re-render the class report (`index.html` and a page per submission) from the JSON reports in `folder`.
 
     Returns the index's path and the ids of reports too malformed to render."""
+    require_instructor_extra("grader report")
     from grader.output.html_report import render_folder
 
     return render_folder(Path(folder))

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cpu, gpu, all, or auto: CPU, plus a GPU leg when a GPU is visible")
     grade.add_argument("--keras", default="3", choices=("3", "legacy"),
                        help="legacy: grade lecture-era Keras 2 code with tf-keras")
+    grade.add_argument("--allow-unsandboxed", action="store_true",
+                       help="grade even where no sandbox isolates the code (macOS, Windows): it runs as you")
 
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     release.add_argument("--out", required=True)
+    release.add_argument("--zip", metavar="FILE", help="also write the bundle as a zip students pip-install (Colab)")
 
     merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
     merge.add_argument("dirs", nargs="+", metavar="DIR")
@@ -106,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
                          formats=args.format.split(","), seed=args.seed, force=args.force, shard=args.shard,
-                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras)
+                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras,
+                         allow_unsandboxed=args.allow_unsandboxed)
         total = len(run_.reports)
         print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
         if "html" in [f.strip() for f in args.format.split(",")]:
@@ -120,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "selfcheck":
         return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
     if args.command == "release":
-        api.release(args.assignments, out=args.out)
+        api.release(args.assignments, out=args.out, zip_to=args.zip)
+        if args.zip:
+            print(f"student bundle: {args.out}, and {args.zip} (pip install {os.path.basename(args.zip)})")
         return 0
     if args.command == "merge":
         api.merge(args.dirs, out=args.out)

@@ -26,6 +26,8 @@ MAX_JSON = 16 * 1024 * 1024
 MAX_ARRAYS = 256 * 1024 * 1024  # array bytes in one message; decoded arrays never exceed the bytes sent
 MAX_REFERENCES = 65536
 ARRAY_KEY = "__ndarray__"
+# A worker's first frame, sent before it reads any request: until the judge has it, no student code has run.
+READY = {"ready": True}
 
 
 def encode(message: dict[str, Any]) -> bytes:

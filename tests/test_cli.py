@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import build_parser, main
+from grader.output.console import ISOLATION
+from grader.sandbox.backend import current_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "concat" / "solution.py"
@@ -73,10 +76,24 @@ def test_check_exit_codes_and_table(tmp_path):
     shutil.copy(SOLUTION, tmp_path / "concat.py")
     good = grader("check", "concat", cwd=tmp_path)  # default file: the stub's name here
     assert good.returncode == 0, good.stderr
-    assert "PASS  test_output_shape" in good.stdout and "Total: 2.5 / 2.5" in good.stdout
+    assert "PASS  test_output_shape" in good.stdout
+    assert good.stdout.splitlines()[-1] == ("  Total: 2.5 / 2.5 on the public tests; hidden tests worth 7.5 more "
+                                            "points run when your work is graded")  # 10 points in all
+    assert f"  Isolation: {ISOLATION[current_backend().sandbox()['mode']]}\n" in good.stdout
     bad = grader("check", "concat", str(ROOT / "assignments" / "concat" / "concat.py"))
     assert bad.returncode == 1
-    assert "NotImplementedError at line 17" in bad.stdout and "Total: 0 / 2.5" in bad.stdout
+    assert "NotImplementedError at line 17" in bad.stdout and "Total: 0 / 2.5 on the public tests" in bad.stdout
+
+
+def test_check_with_no_file_named_takes_the_stub_saved_last_and_says_so(tmp_path):
+    shutil.copy(SOLUTION, tmp_path / "concat.py")
+    shutil.copy(ROOT / "assignments" / "concat" / "concat.ipynb", tmp_path / "concat.ipynb")
+    os.utime(tmp_path / "concat.py", (1_000_000_000, 1_000_000_000))  # the notebook was saved after the .py
+    done = grader("check", "concat", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.startswith("concat: concat.ipynb\n")
+    assert "NotImplementedError at cell 3, line 10" in done.stdout
+    assert ("note: concat.ipynb was checked, not concat.py: it was saved more recently (pass the file name to "
+            "check the other one).") in done.stdout
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys):
@@ -113,7 +130,7 @@ def test_notebook_callable_check_says_why_nothing_was_checked(tmp_path, capsys, 
 
     monkeypatch.chdir(tmp_path)
     assert grader.check("concat") is None
-    assert "no concat.py in" in capsys.readouterr().err
+    assert "no concat.py or concat.ipynb in" in capsys.readouterr().err
 
 
 def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():

@@ -27,12 +27,11 @@ from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest
 from grader.intake.selection import probe_names
 from grader.intake.tampering import review
 from grader.judge.legs import combine, run_leg
-from grader.judge.plan import WORKER_CPUS, Plan
+from grader.judge.plan import Plan
 from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
 from grader.judge.score import GradingResult, max_points, score_tests
 from grader.output.report import write_json
-from grader.sandbox.cage import make_cage
-from grader.sandbox.isolation import current_isolation
+from grader.sandbox.backend import current_backend
 
 
 def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingResult:
@@ -176,11 +175,8 @@ def _problem(problem: dict[str, Any], extracted: Extracted) -> dict[str, Any]:
 
 
 def _sandbox() -> dict[str, str]:
-    """The protections in force, as the report states them (`uid`, `dev`, `proc`, `cpu` per issue 14)."""
-    cage = make_cage(64, 8, cpus=WORKER_CPUS)
-    mode, cpu = cage.mode, cage.cpu
-    cage.close()
-    return {**current_isolation().to_dict(), "limits": mode, "cpu": cpu}
+    """The protections in force, as the report states them (`mode`, and `uid`, `dev`, `proc`, `cpu` per issue 14)."""
+    return current_backend().sandbox()
 
 
 def safe_sha(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader import __version__
-from grader.output.console import OUTCOME_MARK
+from grader.output.console import OUTCOME_MARK, OUTCOME_SIGN
 from grader.output.formats import FORMATS
 from grader.output.report import write_atomic
 
@@ -31,7 +31,6 @@ INDEX = "index.html"
 HISTOGRAM_BINS = 10
 TEXT_CHARS = 20_000  # longest student text put on a page; the JSON report keeps it all
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_OUTCOME_SIGN = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "skipped": "–"}
 LOOK_FLAGS = {
     "timeout": "ran past the time limit",
     "memory-limit": "hit the memory limit",
@@ -71,7 +70,7 @@ def _percent(value: Any) -> str:
 
 def _mark(outcome: Any) -> str:
     outcome = clean_text(outcome)
-    return f"{_OUTCOME_SIGN.get(outcome, '?')} {OUTCOME_MARK.get(outcome, outcome.upper())}"
+    return f"{OUTCOME_SIGN.get(outcome, '?')} {OUTCOME_MARK.get(outcome, outcome.upper())}"
 
 
 @functools.cache
@@ -95,11 +94,6 @@ def _page(template: str, script: str | None = None, **context: Any) -> str:
     return _templates().get_template(template).render(
         csp=Markup(csp), css=Markup(_asset("report.css")), script=Markup(script) if script else None,
         version=__version__, **context)
-
-
-def render_check_table(report: dict[str, Any], notes: list[str]) -> str:
-    """The notebook's HTML: the table `grader check` prints (marks, points, messages) and the total."""
-    return _templates().get_template("check.html.j2").render(report=dict(report), notes=notes)
 
 
 def needs_a_look(report: dict[str, Any]) -> list[str]:

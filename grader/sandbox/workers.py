@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import WorkerCrashed, WorkerTimeout
-from grader.protocol import read_frame, write_frame
+from grader.errors import WorkerCrashed, WorkerNotStarted, WorkerTimeout
+from grader.protocol import READY, read_frame, write_frame
 from grader.sandbox.cage import Cage
 from grader.sandbox.confine import WorkerLimits
 
@@ -74,13 +74,18 @@ class Worker:
     popen: subprocess.Popen[bytes] | None = None
     flags: set[str] = field(default_factory=set)
     cage: Cage = field(default_factory=Cage)
+    started: bool = False  # the worker said it is ready to run student code (`grader.worker.serve`)
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its answer, killing the worker on timeout."""
+        """Send one request and wait for its answer, killing the worker on timeout.
+
+        The first request waits for the worker's ready frame: a worker that ends before it has
+        run no student code, and raises WorkerNotStarted (the grader's failure, with its cause)."""
         deadline = time.monotonic() + timeout
         try:
-            write_frame(self.req_fd, message, deadline)  # a worker that stops reading cannot hold the judge
-            return read_frame(self.resp_fd, deadline)
+            return self._exchange(message, deadline)
+        except WorkerNotStarted:
+            raise
         except WorkerTimeout:
             self.kill()
             self.flags.add("timeout")
@@ -89,6 +94,32 @@ class Worker:
             raise WorkerCrashed("the worker process ended", exit_code=self.exit_code()) from None
         except WorkerCrashed as exc:
             raise WorkerCrashed(str(exc), exit_code=self.exit_code()) from None
+
+    def _exchange(self, message: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+        if not self.started:
+            self._await_ready(deadline)
+        write_frame(self.req_fd, message, deadline)  # a worker that stops reading cannot hold the judge
+        return read_frame(self.resp_fd, deadline)
+
+    def _await_ready(self, deadline: float | None) -> None:
+        try:
+            ready = read_frame(self.resp_fd, deadline)
+        except WorkerTimeout:
+            self.kill()
+            raise WorkerNotStarted("it did not start in time") from None
+        except (WorkerCrashed, OSError):
+            self.kill()
+            raise WorkerNotStarted("it ended before it could run any code", cause=self.boot_error()) from None
+        if ready != READY:
+            self.kill()
+            raise WorkerNotStarted("it did not say it was ready")
+        self.started = True
+
+    def boot_error(self) -> str:
+        """The last line the worker's boot wrote to stderr (its exception), before any student code ran."""
+        _, err, _ = self.output()
+        lines = [line.strip() for line in err.splitlines() if line.strip()]
+        return lines[-1][:300] if lines else ""
 
     def alive(self) -> bool:
         try:
@@ -140,7 +171,12 @@ class Worker:
 
 
 def _open_in_folder(path: Path, flags: int) -> int:
-    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder."""
+    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder.
+
+    Where `open` cannot do that (Windows: no O_NOFOLLOW, no dir_fd) the worker runs as the student
+    anyway (`grader.sandbox.plain`), and the file is opened as it is."""
+    if not hasattr(os, "O_DIRECTORY") or os.open not in os.supports_dir_fd:
+        return os.open(path, flags | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0))
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         return os.open(path.name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
@@ -166,6 +202,7 @@ def make_folder() -> Path:
 
     The folder and the capture files are the judge's (read-only to the worker); when the grader
     runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
+    from grader.sandbox import host
     from grader.sandbox.isolation import sandbox_base, switches_uid
     from grader.sandbox.privileges import submission_uid
 
@@ -179,7 +216,7 @@ def make_folder() -> Path:
             os.chown(part, uid, uid)
     # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
     # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
-    folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
+    folder.chmod(0o555 if host.is_root() else 0o755)
     return folder
 
 

@@ -18,7 +18,7 @@ import traceback
 import types
 from typing import Any
 
-from grader.protocol import read_frame, write_frame
+from grader.protocol import READY, read_frame, write_frame
 
 SUBMISSION_FILE = "submission.py"
 MAX_TEXT = 2000
@@ -36,6 +36,7 @@ def serve(req_fd: int, resp_fd: int) -> None:
     read, write, load, call, describe, flush, leave = (read_frame, write_frame, _load, _call,
                                                        describe_exception, _flush, os._exit)
     state: dict[str, Any] = {}
+    write(resp_fd, READY)  # boot is over: a worker that ends before this ran no student code
     while True:
         try:
             message = read(req_fd)
