@@ -100,23 +100,46 @@ def timed(command: list[str]) -> tuple[float, int]:
     return time.monotonic() - started, memory.stop()
 
 
+# The isolations compared in one run: GRADER_BENCH_ISOLATION=previous (before issue 14: no uid switch, /tmp shared
+# per zygote, no CPU quota), =issue14 (the mount script as issue 14 left it: no IPC namespace, seccomp or disk
+# cap), issue 24's fallback (the mount script with them, bubblewrap ruled out) and today's (bubblewrap).
+ISOLATIONS = {"before issue 14": {"GRADER_BENCH_ISOLATION": "previous"},
+              "issue 14 (mount script)": {"GRADER_BENCH_ISOLATION": "issue14"},
+              "issue 24, mount script": {"GRADER_NO_BWRAP": "1"},
+              "issue 24 (current)": {}}
+
+
 def isolation_cost(work: Path, n: int, jobs: int) -> None:
-    """The same batch graded with the isolation of before issue 14 (GRADER_BENCH_ISOLATION=previous: no uid
-    switch, /tmp shared per zygote, no CPU quota) and with today's, alternately, in this run."""
-    times: dict[str, list[float]] = {"previous": [], "current": []}
+    """The same batch graded with each isolation of ISOLATIONS, twice each in alternating order, in this run."""
+    times: dict[str, list[float]] = {name: [] for name in ISOLATIONS}
     for round_ in range(2):
-        for mode in ("previous", "current") if round_ == 0 else ("current", "previous"):
-            env = dict(os.environ, GRADER_BENCH_ISOLATION=mode)
+        for name in ISOLATIONS if round_ == 0 else reversed(ISOLATIONS):
+            env = {k: v for k, v in os.environ.items() if k not in ("GRADER_BENCH_ISOLATION", "GRADER_NO_BWRAP")}
+            out = work / f"out-{len(times[name])}-{abs(hash(name))}"
             started = time.monotonic()
-            subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(work / f"out-{mode}"),
-                            "--jobs", str(jobs), "--quiet", "--seed", "1"], cwd=ROOT, env=env,
+            subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(out), "--jobs", str(jobs),
+                            "--quiet", "--seed", "1"], cwd=ROOT, env={**env, **ISOLATIONS[name]},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[mode].append((time.monotonic() - started) / n)
-            shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
-    before, after = (sum(times[m]) / len(times[m]) for m in ("previous", "current"))
-    print(f"isolation (issue 14), per submission, mean of 2 batches each: before {before:.2f} s, "
-          f"after {after:.2f} s, {100 * (after / before - 1):+.1f}%   (target <= +10%); batches: "
-          + ", ".join(f"{m} {' '.join(f'{t:.2f}' for t in times[m])}" for m in times))
+            times[name].append((time.monotonic() - started) / n)
+            if round_ == 1 and name == "issue 24 (current)":
+                print(f"current isolation: {_mode(out)}")
+            shutil.rmtree(out, ignore_errors=True)
+    means = {name: sum(t) / len(t) for name, t in times.items()}
+    base = means["issue 14 (mount script)"]
+    print("isolation, seconds per submission (mean of 2 batches each; % against issue 14's mount script):")
+    for name, mean in means.items():
+        print(f"  {name:<26} {mean:.3f} s  {100 * (mean / base - 1):+6.1f}%   batches "
+              + " ".join(f"{t:.3f}" for t in times[name]))
+
+
+def _mode(out: Path) -> str:
+    import json
+
+    for report in sorted(out.glob("*.json")):
+        sandbox = json.loads(report.read_text()).get("sandbox")
+        if isinstance(sandbox, dict):
+            return str(sandbox.get("mode"))
+    return "unknown"
 
 
 def assignment_submissions(folder: Path, slug: str, n: int) -> None:

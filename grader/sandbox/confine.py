@@ -105,6 +105,7 @@ CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
 FRESH = (("/tmp", "1g"), ("/var/tmp", "256m"), ("/dev/shm", "1g"))  # each worker's own, freed with it
 PROC_READONLY = ("bus", "fs", "irq", "sys")  # runc's read-only /proc paths
 ST_RDONLY = 1
+KEPT_FLAGS = 2 | 4 | 8 | 1024 | 2048 | 4096  # nosuid, nodev, noexec, the atime flags (ST_* = MS_*)
 
 
 def _private_mounts(folder: Path, base: Path, *, fresh_tmp: bool = True, keep: tuple[str, ...] = (),
@@ -157,7 +158,8 @@ def _readonly_proc() -> None:
         target = f"/proc/{name}"
         if os.path.exists(target) and not os.statvfs(target).f_flag & ST_RDONLY:
             _mount(target, target, None, MS_BIND | MS_REC, None)
-            _mount("", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+            kept = os.statvfs(target).f_flag & KEPT_FLAGS  # in a user namespace these are locked: keep them
+            _mount("", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
 
 
 def prepare_home(folder: Path, size_mb: int) -> bool:
@@ -170,8 +172,12 @@ def prepare_home(folder: Path, size_mb: int) -> bool:
     if size_mb <= 0 or os.stat(home).st_dev != os.stat(folder).st_dev:
         return False
     owner = os.stat(home)
-    _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={size_mb}m,mode=0700,uid={owner.st_uid},gid={owner.st_gid}")
+    options = f"size={size_mb}m,mode=0700,uid={owner.st_uid},gid={owner.st_gid}"
+    try:
+        _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV, options)
+    except PermissionError:  # bubblewrap's mount namespace belongs to the user namespace above the zygote's
+        _check(_libc().unshare(CLONE_NEWNS), "unshare")  # one of its own (it has a single thread)
+        _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV, options)
     return True
 
 

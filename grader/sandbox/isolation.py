@@ -85,7 +85,8 @@ def _self_check(mode: str) -> bool:
             os.chown(folder / "home", *(2 * [submission_uid()]))
         folder.chmod(0o555 if host.is_root() else 0o755)
         package_parent = str(Path(__file__).resolve().parents[2])
-        plan = json_sandbox(WorkerSandbox(namespaced=True, seccomp=_seccomp_on(), ipc=not ISSUE14))
+        plan = json_sandbox(WorkerSandbox(namespaced=True, keep=() if ISSUE14 else tuple(_fresh_keeps([])),
+                                          seccomp=_seccomp_on(), ipc=not ISSUE14))
         command = [sys.executable, "-I", "-c", _SELF_CHECK, package_parent, str(folder), str(sandbox_base()), plan]
         with _build(mode, command, hide=[], show=[]) as wrapped:
             done = subprocess.run(wrapped.argv, capture_output=True, timeout=60, cwd=folder / "home",

@@ -18,9 +18,10 @@ can never remove one.
 libseccomp (Debian's `libseccomp2`, present wherever systemd is) compiles the rules to BPF for
 the machine's architecture, kills calls made through another architecture's ABI (32-bit
 `int 0x80` on x86-64), and handles the x32 ABI: a hand-written BPF program would have to get all
-of that right itself. It is reached through ctypes, as no maintained Python binding installs
-from PyPI (the upstream `seccomp` module is built only with the C library). Where the library
-is missing, `available()` is False and the report says `"seccomp": "none"`.
+of that right itself. It is reached through ctypes (five functions of the C library):
+libseccomp's own Python binding is not published on PyPI and `pyseccomp` was last released in
+2021. Where the library is missing, `available()` is False and the report's `syscalls` says
+that no filter is in force.
 """
 from __future__ import annotations
 

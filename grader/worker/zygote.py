@@ -91,8 +91,11 @@ def _unshield() -> None:
 def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
     try:  # the submission's home: a size-limited tmpfs in this zygote's namespace, kept for its next workers
         prepare_home(Path(request["cwd"]).parent, int(request.get("home_mb", 0)))
-    except OSError:
-        pass  # it stays on disk, capped per file: what a cold-started worker gets here too
+    except OSError as exc:  # fail closed: no worker with an unbounded home (the judge starts one cold)
+        for fd in fds:
+            os.close(fd)
+        channel.sendall(json.dumps({"error": f"home: {exc}"}).encode())
+        return
     pid = os.fork()
     if pid == 0:
         channel.close()
