@@ -2,10 +2,12 @@
 
 Runs inside the worker process (forked from the zygote, or started cold), so it imports
 nothing of the judge. The judge decides the limits and the mounts (`grader.sandbox.isolation`,
-`grader.sandbox.workers`); here they are applied: rlimits, the worker's own mount namespace
-with fresh /tmp, /var/tmp and /dev/shm, the socket guard where there is no network namespace,
-and the switch to an unprivileged uid (`grader.sandbox.privileges`). Everything fails closed:
-an OSError here ends the worker before student code runs.
+`grader.sandbox.workers`); here they are applied: rlimits, the worker's own mount and IPC
+namespaces with fresh /tmp, /var/tmp and /dev/shm, the socket guard where there is no network
+namespace, the switch to an unprivileged uid (`grader.sandbox.privileges`) and last the
+seccomp filter (`grader.sandbox.seccomp`). The zygote also caps each submission's home here
+(`prepare_home`) where the judge cannot. Everything fails closed: an OSError here ends the
+worker before student code runs.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PARK = "/run/grader-keep"  # made by the mount script; each worker parks its own folder here while it remounts
+PARK = "/run/grader-keep"  # made by the root's builder; each worker parks its own folder here while it remounts
 
 
 @dataclass(frozen=True)
