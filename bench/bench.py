@@ -14,8 +14,10 @@ side, with the load average before and after (the machine may be shared).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,27 +111,83 @@ ISOLATIONS = {"before issue 14": {"GRADER_BENCH_ISOLATION": "previous"},
               "issue 24 (current)": {}}
 
 
-def isolation_cost(work: Path, n: int, jobs: int) -> None:
-    """The same batch graded with each isolation of ISOLATIONS, twice each in alternating order, in this run."""
+def isolation_cost(work: Path, n: int, jobs: int, rounds: int) -> None:
+    """The same batch graded with each isolation of ISOLATIONS, `rounds` times each in alternating order, in this
+    run; then what starting one worker costs in each (`worker_start_cost`), the part isolation changes."""
     times: dict[str, list[float]] = {name: [] for name in ISOLATIONS}
-    for round_ in range(2):
-        for name in ISOLATIONS if round_ == 0 else reversed(ISOLATIONS):
-            env = {k: v for k, v in os.environ.items() if k not in ("GRADER_BENCH_ISOLATION", "GRADER_NO_BWRAP")}
+    for round_ in range(rounds):
+        for name in ISOLATIONS if round_ % 2 == 0 else reversed(ISOLATIONS):
             out = work / f"out-{len(times[name])}-{abs(hash(name))}"
             started = time.monotonic()
             subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(out), "--jobs", str(jobs),
-                            "--quiet", "--seed", "1"], cwd=ROOT, env={**env, **ISOLATIONS[name]},
+                            "--quiet", "--seed", "1"], cwd=ROOT, env=_isolation_env(name),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[name].append((time.monotonic() - started) / n)
-            if round_ == 1 and name == "issue 24 (current)":
-                print(f"current isolation: {_mode(out)}")
+            if round_ == 0:
+                print(f"  {name}: mode {_mode(out)}", flush=True)
             shutil.rmtree(out, ignore_errors=True)
-    means = {name: sum(t) / len(t) for name, t in times.items()}
-    base = means["issue 14 (mount script)"]
-    print("isolation, seconds per submission (mean of 2 batches each; % against issue 14's mount script):")
-    for name, mean in means.items():
-        print(f"  {name:<26} {mean:.3f} s  {100 * (mean / base - 1):+6.1f}%   batches "
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    base = medians["issue 14 (mount script)"]
+    print(f"isolation, batch seconds per submission (median of {rounds}; % against issue 14's mount script):")
+    for name, median in medians.items():
+        print(f"  {name:<26} {median:.3f} s  {100 * (median / base - 1):+6.1f}%   batches "
               + " ".join(f"{t:.3f}" for t in times[name]))
+    worker_start_cost()
+
+
+def _isolation_env(name: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_BENCH_ISOLATION", "GRADER_NO_BWRAP")}
+    return {**env, **ISOLATIONS[name]}
+
+
+# One judge's zygote forks WORKERS workers in turn; each gets a folder (a capped home where the isolation has one),
+# loads a two-line submission and is closed: the per-worker cost of the isolation, without the specs around it.
+WORKER_STARTS = r"""
+import json, statistics, sys, time
+from grader.sandbox import disk
+from grader.sandbox.confine import WorkerLimits
+from grader.sandbox.warm import process_zygote
+from grader.sandbox.workers import make_folder
+probes = sys.argv[2]
+zygote = process_zygote()
+assert zygote.ready, zygote.reason
+seconds = []
+for _ in range(int(sys.argv[1])):
+    started = time.monotonic()
+    folder = make_folder(WorkerLimits().disk_mb)
+    worker = zygote.start(folder, WorkerLimits())
+    reply = worker.request({"op": "load", "code": "import os\nx = 1\n", "probes": probes, "probes_source": "",
+                            "names": ["x"], "seed": 0}, 60)
+    worker.close()
+    disk.release(folder)
+    assert reply["ok"], reply
+    seconds.append(time.monotonic() - started)
+print(json.dumps([zygote.isolation.mode, seconds]))
+"""
+WORKERS, WORKER_ROUNDS = 20, 3
+
+
+def worker_start_cost() -> None:
+    """Per isolation, WORKER_ROUNDS judges (alternating order) of WORKERS workers each: the median worker."""
+    probes = str(ROOT / "assignments" / "concat" / "probes.py")
+    samples: dict[str, list[float]] = {name: [] for name in ISOLATIONS}
+    modes: dict[str, str] = {}
+    load = os.getloadavg()[0]
+    for round_ in range(WORKER_ROUNDS):
+        for name in ISOLATIONS if round_ % 2 == 0 else reversed(ISOLATIONS):
+            done = subprocess.run([sys.executable, "-c", WORKER_STARTS, str(WORKERS), probes], cwd=ROOT,
+                                  env=_isolation_env(name), capture_output=True, text=True, timeout=600)
+            if done.returncode == 0:
+                modes[name], seconds = json.loads(done.stdout.strip().splitlines()[-1])
+                samples[name] += seconds
+            else:
+                modes[name] = "failed: " + " ".join(done.stderr.strip().splitlines()[-1:])
+    print(f"one worker (fork, sandbox, load, close), median of {WORKER_ROUNDS} x {WORKERS}, load average "
+          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after:")
+    base = statistics.median(samples["issue 14 (mount script)"] or [float("nan")])
+    for name, seconds in samples.items():
+        median = statistics.median(seconds or [float("nan")])
+        print(f"  {name:<26} {1000 * median:7.1f} ms  {1000 * (median - base):+6.1f} ms  (mode {modes.get(name)})")
 
 
 def _mode(out: Path) -> str:
@@ -175,6 +233,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-runs", type=int, default=0, help="cold imports to time (default: N)")
     parser.add_argument("--no-isolation-cost", action="store_true", help="skip the before/after isolation batches")
+    parser.add_argument("--isolation-rounds", type=int, default=3, help="batches per isolation (median reported)")
     parser.add_argument("--assignments", default="", help="comma-separated slugs: time each one instead")
     parser.add_argument("--copies", type=int, default=8, help="submissions per assignment (with --assignments)")
     args = parser.parse_args()
@@ -199,7 +258,7 @@ def main() -> None:
           "   (target <= 1.5)")
     print(f"peak memory under 3 GiB: {'yes' if peak < 3 * 2**30 else 'NO'}")
     if not args.no_isolation_cost:
-        isolation_cost(work, args.n, args.jobs)
+        isolation_cost(work, args.n, args.jobs, args.isolation_rounds)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -61,9 +62,11 @@ def share_base(base: Path) -> bool:
 
 
 def _is_mount_point(path: Path) -> bool:
+    """Is `path` a mount point of this namespace? (mountinfo writes a space, tab, newline or backslash as \\ooo)"""
     target = str(path.resolve())
-    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
-        return any(line.split()[4] == target for line in handle if len(line.split()) > 4)
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as handle:
+        points = [line.split()[4] for line in handle if len(line.split()) > 4]
+    return any(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), point) == target for point in points)
 
 
 def mount_home(folder: Path, uid: int, size_mb: int) -> bool:

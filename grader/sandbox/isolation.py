@@ -13,6 +13,7 @@ was used (mode "none").
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shlex
 import shutil
@@ -20,19 +21,26 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.sandbox import host
-from grader.sandbox.confine import PARK, PROC_READONLY, WorkerSandbox
-from grader.sandbox.root import DEVICES, GPU_DEVICES, PROC_MASKED, SYS_FOR_GPU, SYS_VISIBLE, visible_paths
+from grader.sandbox.confine import CLONE_NEWIPC, PARK, PROC_READONLY, WorkerSandbox
+from grader.sandbox.root import (
+    DEVICES,
+    GPU_DEVICES,
+    PROC_MASKED,
+    SYS_FOR_GPU,
+    SYS_VISIBLE,
+    fresh_tmp_keeps,
+    visible_paths,
+)
 
 # bench only: "previous" grades with the isolation of before issue 14 (no uid switch, shared /tmp, no CPU
 # quota); "issue14" with the isolation issue 14 left (the mount script; no IPC namespace, seccomp or disk cap)
 BENCH = os.environ.get("GRADER_BENCH_ISOLATION", "")
 PREVIOUS = BENCH == "previous"
 ISSUE14 = BENCH == "issue14"
-MODES = ("bubblewrap", "namespaces", "none")
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,7 @@ def _self_check(mode: str) -> bool:
             os.chown(folder / "home", *(2 * [submission_uid()]))
         folder.chmod(0o555 if host.is_root() else 0o755)
         package_parent = str(Path(__file__).resolve().parents[2])
-        plan = json_sandbox(WorkerSandbox(namespaced=True, keep=() if ISSUE14 else tuple(_fresh_keeps([])),
-                                          seccomp=_seccomp_on(), ipc=not ISSUE14))
+        plan = json_sandbox(replace(_plan(namespaced=True, show=[]), previous=False))  # can it switch uid?
         command = [sys.executable, "-I", "-c", _SELF_CHECK, package_parent, str(folder), str(sandbox_base()), plan]
         with _build(mode, command, hide=[], show=[]) as wrapped:
             done = subprocess.run(wrapped.argv, capture_output=True, timeout=60, cwd=folder / "home",
@@ -108,8 +115,6 @@ _SELF_CHECK = (
 
 
 def json_sandbox(sandbox: WorkerSandbox) -> str:
-    import json
-
     return json.dumps(asdict(sandbox))
 
 
@@ -121,32 +126,43 @@ def _seccomp_on() -> bool:
 
 def worker_sandbox(show: list[Path] = ()) -> WorkerSandbox:
     """What each new worker is told to do to itself here (its own namespaces, what it keeps seeing, the filter)."""
-    namespaced = namespaces_available()
-    keep = () if ISSUE14 or not namespaced else tuple(_fresh_keeps(show))
-    return WorkerSandbox(namespaced=namespaced, keep=keep, seccomp=_seccomp_on(), ipc=not (ISSUE14 or PREVIOUS),
+    return _plan(namespaced=namespaces_available(), show=show)
+
+
+def _plan(*, namespaced: bool, show: list[Path]) -> WorkerSandbox:
+    before_24 = ISSUE14 or PREVIOUS  # the bench's modes of before issue 24
+    keep = () if before_24 or not namespaced else tuple(fresh_tmp_keeps(visible_paths(show)))
+    return WorkerSandbox(namespaced=namespaced, keep=keep, seccomp=_seccomp_on(), ipc=not before_24,
                          previous=PREVIOUS)
-
-
-def _fresh_keeps(show: list[Path]) -> list[str]:
-    from grader.sandbox.root import fresh_tmp_keeps
-
-    return fresh_tmp_keeps(visible_paths(show))
 
 
 def current_isolation() -> Isolation:
     from grader.sandbox import disk
 
     mode = isolation_mode()
+    before_24 = ISSUE14 or PREVIOUS
     syscalls = ("keyrings, namespaces, mounts and the rest of Docker's default seccomp denials"
                 if _seccomp_on() else "all (no seccomp filter here)")
-    ipc = "namespace per worker" if mode != "none" and not (ISSUE14 or PREVIOUS) else "host"
-    capped = mode != "none" and not (ISSUE14 or PREVIOUS)
     if mode != "none":
+        ipc = "host" if before_24 else "namespace per worker"
         return Isolation("namespace", "namespace", _uid_policy(True), "minimal", "masked", mode, ipc, syscalls,
-                         disk.policy(capped))
-    ipc = "namespace per worker" if host.is_root() and not PREVIOUS else "host"
+                         disk.policy(not before_24))
+    ipc = "namespace per worker" if not before_24 and _ipc_namespaces_without_mounts() else "host"
     return Isolation("python-guard", "none", _uid_policy(False), mode=mode, ipc=ipc, syscalls=syscalls,
-                     disk=disk.policy(capped))
+                     disk=disk.policy(False))
+
+
+@functools.cache
+def _ipc_namespaces_without_mounts() -> bool:
+    """Without mount namespaces, can a root grader's workers still make IPC namespaces (they try, before they
+    drop root)? Asked by doing it in a child, once per process."""
+    if not host.is_root():
+        return False
+    code = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(%d) != 0)" % CLONE_NEWIPC
+    try:
+        return subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def judge_mounts_homes() -> bool:
