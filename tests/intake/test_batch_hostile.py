@@ -7,6 +7,7 @@ report are written.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -79,3 +80,14 @@ def test_links_pipes_sockets_and_devices_in_a_class_folder_are_reported_never_re
             assert not any(line in text for line in spec_lines), written
     summary = json.loads((out / "summary.json").read_text())
     assert len(summary["submissions"]) == len(reports)
+
+
+def test_a_link_the_student_checks_or_the_instructor_names_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "concat.py").write_text(SOLUTION)
+    link = tmp_path / "concat.py"
+    link.symlink_to(tmp_path / "work" / "concat.py")
+    report = api.check("concat", link, seed=3, stream=io.StringIO())
+    assert (report["status"], report["score"]) == ("graded", report["max_score"])
+    run = api.grade("concat", [link], out=tmp_path / "out", jobs=1, seed=3, progress=False)
+    assert [(r["status"], r["score"]) for r in run.reports] == [("graded", 10)]
