@@ -164,6 +164,17 @@ def _readonly_proc() -> None:
             _mount("", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
 
 
+def settle_zygote() -> None:
+    """In a namespaced zygote, once before it forks: /proc's read-only paths made so for every worker to come, in a
+    mount namespace of its own user namespace's (under bubblewrap as an ordinary user the one it starts in belongs
+    to the user namespace above: nothing could be mounted there). Workers check again (`_readonly_proc`)."""
+    try:
+        _readonly_proc()
+    except PermissionError:
+        _check(_libc().unshare(CLONE_NEWNS), "unshare")
+        _readonly_proc()
+
+
 def prepare_home(folder: Path, size_mb: int) -> bool:
     """In the zygote, before it forks a worker for `folder`: make `home/` a tmpfs of `size_mb` in the zygote's
     own mount namespace, unless something is mounted there already (the judge's tmpfs, when it is root).
@@ -175,11 +186,7 @@ def prepare_home(folder: Path, size_mb: int) -> bool:
         return False
     owner = os.stat(home)
     options = f"size={size_mb}m,mode=0700,uid={owner.st_uid},gid={owner.st_gid}"
-    try:
-        _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV, options)
-    except PermissionError:  # bubblewrap's mount namespace belongs to the user namespace above the zygote's
-        _check(_libc().unshare(CLONE_NEWNS), "unshare")  # one of its own (it has a single thread)
-        _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV, options)
+    _mount("tmpfs", str(home), "tmpfs", MS_NOSUID | MS_NODEV, options)  # in the namespace `settle_zygote` made
     return True
 
 

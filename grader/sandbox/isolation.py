@@ -319,7 +319,9 @@ def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
     ]
     lines += [f"bind {q(str(path))}" for path in visible_paths(show)]
     lines += _dev_lines() + _proc_lines() + _sys_lines()
-    lines.append(f"bind {q(str(sandbox_base().resolve()))} rw")
+    # only the base receives the host's mounts (a home tmpfs the judge mounts later): everything else private,
+    # which keeps each worker's copy of this namespace cheap
+    lines += ['mount --make-rprivate "$R"', f"bind {q(str(sandbox_base().resolve()))} rw"]
     for path in hide:  # belt and braces: should a hidden folder lie inside a bound one
         lines.append(f'[ -d "$R"{q(str(path))} ] && mount -t tmpfs -o size=4k,mode=000 tmpfs "$R"{q(str(path))} || true')
     lines.append('mount -o remount,bind,ro "$R"')  # the scaffolding itself: no new files next to the course

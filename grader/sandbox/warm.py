@@ -32,7 +32,6 @@ class Zygote:
 
     def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = (),
                  show: tuple[str, ...] = ()) -> None:
-        from grader.sandbox import host
         from grader.sandbox.isolation import (
             ISSUE14,
             PREVIOUS,
@@ -47,7 +46,9 @@ class Zygote:
         self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = worker_env(sandbox_base(), runtime)
         env["PYTHONPATH"] = PACKAGE_PARENT
-        command = [sys.executable, "-c", f"from grader.worker.zygote import zygote_main; zygote_main({theirs.fileno()})"]
+        namespaced = self.isolation.mode != "none"
+        command = [sys.executable, "-c", "from grader.worker.zygote import zygote_main; "
+                   f"zygote_main({theirs.fileno()}, {namespaced})"]
         shown = [Path(s) for s in show]
         with wrap_command(command, hide=[Path(h) for h in hide], show=shown) as wrapped:
             self._process = subprocess.Popen(
@@ -57,8 +58,9 @@ class Zygote:
             )
         theirs.close()
         self._sandbox = asdict(worker_sandbox(shown))
-        # the judge mounts each submission's home tmpfs itself when root (`grader.sandbox.disk`); else the zygote
-        self._zygote_homes = not host.is_root() and self.isolation.mode != "none" and not (ISSUE14 or PREVIOUS)
+        # the zygote caps each submission's home unless the judge's own tmpfs shows there already (it mounts one
+        # when root, `grader.sandbox.disk`), and answers how full it is: it sees what its workers write to
+        self._zygote_homes = self.isolation.mode != "none" and not (ISSUE14 or PREVIOUS)
         self._base = str(sandbox_base())
         self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
         self._zygote_pid: int | None = None
@@ -110,7 +112,7 @@ class Zygote:
         return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, home_check=check)
 
     def home_full(self, folder: Path) -> bool:
-        """Is the home tmpfs this zygote made for `folder` full? Only the zygote sees it (a grader not root)."""
+        """Is the home tmpfs `folder`'s workers write to full, as this zygote sees it (the judge may not)?"""
         try:
             self._channel.settimeout(FORK_S)
             self._channel.sendall(json.dumps({"home_full": str(folder)}).encode())

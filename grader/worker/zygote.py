@@ -22,7 +22,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.confine import WorkerLimits, home_full, prepare_home
+from grader.sandbox.confine import WorkerLimits, home_full, prepare_home, settle_zygote
 
 PR_SET_DUMPABLE = 4
 # Signals the zygote ignores (SIGKILL and SIGSTOP cannot be; a dead or stopped zygote is replaced).
@@ -37,7 +37,7 @@ def thread_count() -> int:
         return -1
 
 
-def zygote_main(channel_fd: int) -> None:
+def zygote_main(channel_fd: int, namespaced: bool = False) -> None:
     """Run in the zygote process: import, check fork safety, then fork on every request."""
     import signal
 
@@ -54,6 +54,11 @@ def zygote_main(channel_fd: int) -> None:
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
     _shield()
+    if namespaced:
+        try:
+            settle_zygote()
+        except OSError:
+            pass  # each worker makes /proc's read-only paths so itself; a home tmpfs may then be refused
     channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
         try:
