@@ -160,7 +160,7 @@ def decoded_bytes(value: Any) -> int:
     return total
 
 
-def write_frame(fd: int, message: dict[str, Any], deadline: float | None = None) -> None:
+def write_frame(fd: int, message: dict[str, Any], *, deadline: float | None = None) -> None:
     """Send one message. With a `deadline` (the judge's side) `fd` is made non-blocking and every write
     waits at most until then: a worker that stops reading cannot hold the judge (WorkerTimeout)."""
     data = memoryview(encode(message))

@@ -100,7 +100,7 @@ class Worker:
     def _exchange(self, message: dict[str, Any], deadline: float | None) -> dict[str, Any]:
         if not self.started:
             self._await_ready(deadline)
-        write_frame(self.req_fd, message, deadline)  # a worker that stops reading cannot hold the judge
+        write_frame(self.req_fd, message, deadline=deadline)  # a worker that stops reading cannot hold the judge
         return read_frame(self.resp_fd, deadline)
 
     def _await_ready(self, deadline: float | None) -> None:
