@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 MS_BIND, MS_SHARED, MNT_DETACH = 4096, 1 << 20, 2
-PREFIX = "grader-"  # sandbox folders are named grader-<judge pid>-<random>
+PREFIX = "grader-"  # sandbox folders are named grader-<judge pid>-<its parent pid>-<random>
 STALE_S = 24 * 3600
 
 
@@ -93,16 +93,29 @@ def release(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def sweep(base: Path) -> None:
-    """Unmount and remove the sandbox folders of judges that are gone (killed before they cleaned up): their
-    pid is no longer alive and the folder is a day old (a judge in another PID namespace may share /tmp)."""
-    for folder in base.glob(PREFIX + "*-*"):
-        pid = folder.name[len(PREFIX):].split("-", 1)[0]
+def folder_prefix() -> str:
+    """A sandbox folder's name starts with its judge's pid and that judge's parent's (see `sweep`)."""
+    return f"{PREFIX}{os.getpid()}-{os.getppid()}-"
+
+
+def sweep(base: Path, *, parent: int | None = None) -> None:
+    """Unmount and remove the sandbox folders of judges that are gone (killed before they cleaned up).
+
+    With `parent`: those of that process's judges that are dead, at once (a batch, after its pool). Without:
+    any whose judge is dead and whose folder is a day old (a judge in another PID namespace may share /tmp).
+    POSIX only: elsewhere `os.kill(pid, 0)` is no question but a kill."""
+    if os.name != "posix":
+        return
+    for folder in base.glob(PREFIX + "*-*-*"):
+        judge, _, rest = folder.name[len(PREFIX):].partition("-")
+        started_by = rest.partition("-")[0]
+        if not (judge.isdigit() and started_by.isdigit()) or _alive(int(judge)):
+            continue
         try:
             old = time.time() - os.lstat(folder).st_mtime > STALE_S
         except OSError:
             continue
-        if old and pid.isdigit() and not _alive(int(pid)):
+        if old or int(started_by) == parent:
             release(folder)
 
 

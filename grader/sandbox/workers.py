@@ -218,7 +218,7 @@ def make_folder(disk_mb: int = 0) -> Path:
     from grader.sandbox.isolation import judge_mounts_homes, sandbox_base, switches_uid
     from grader.sandbox.privileges import submission_uid
 
-    folder = Path(tempfile.mkdtemp(prefix=f"{disk.PREFIX}{os.getpid()}-", dir=sandbox_base()))
+    folder = Path(tempfile.mkdtemp(prefix=disk.folder_prefix(), dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
     for name in ("stdout.txt", "stderr.txt"):
         (folder / name).touch(mode=0o600)

@@ -76,15 +76,23 @@ def test_a_root_judge_mounts_a_capped_home_sees_it_full_and_releases_it(tmp_path
                                         "released False False"]
 
 
-def test_sweep_removes_only_folders_of_judges_long_gone(tmp_path):
+def test_sweep_removes_only_folders_of_judges_long_gone_or_of_this_batch(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    gone = int(dead.stdout)
+    gone, me, other = int(dead.stdout), os.getpid(), os.getppid()
     old = time.time() - disk.STALE_S - 60
-    folders = {"stale": tmp_path / f"grader-{gone}-abc", "alive": tmp_path / f"grader-{os.getpid()}-abc",
-               "recent": tmp_path / f"grader-{gone}-def", "other": tmp_path / "grader-abcdefgh"}
+    folders = {"stale": tmp_path / f"grader-{gone}-{other}-abc", "alive": tmp_path / f"grader-{me}-{other}-abc",
+               "recent": tmp_path / f"grader-{gone}-{other}-def", "other": tmp_path / "grader-abcdefgh",
+               "my_dead_judge": tmp_path / f"grader-{gone}-{me}-ghi"}
     for name, folder in folders.items():
         (folder / "home").mkdir(parents=True)
-        if name != "recent":
+        if name not in ("recent", "my_dead_judge"):
             os.utime(folder, (old, old))
     disk.sweep(tmp_path)
+    assert {name for name, folder in folders.items() if folder.exists()} == {"alive", "recent", "other",
+                                                                             "my_dead_judge"}
+    disk.sweep(tmp_path, parent=me)  # after a batch: its own judges that died, at once
     assert {name for name, folder in folders.items() if folder.exists()} == {"alive", "recent", "other"}
+
+
+def test_folders_are_named_by_their_judge_and_its_parent():
+    assert disk.folder_prefix() == f"grader-{os.getpid()}-{os.getppid()}-"
