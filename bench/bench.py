@@ -18,8 +18,10 @@ side, with the load average before and after (the machine may be shared).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -150,23 +152,102 @@ def notebook_check(folder: Path, runs: int = 2) -> float:
     return min(times)
 
 
-def isolation_cost(work: Path, n: int, jobs: int) -> None:
-    """The same batch graded with the isolation of before issue 14 (GRADER_BENCH_ISOLATION=previous: no uid
-    switch, /tmp shared per zygote, no CPU quota) and with today's, alternately, in this run."""
-    times: dict[str, list[float]] = {"previous": [], "current": []}
-    for round_ in range(2):
-        for mode in ("previous", "current") if round_ == 0 else ("current", "previous"):
-            env = dict(os.environ, GRADER_BENCH_ISOLATION=mode)
+# The isolations compared in one run: GRADER_BENCH_ISOLATION=previous (before issue 14: no uid switch, /tmp shared
+# per zygote, no CPU quota), =issue14 (the mount script as issue 14 left it: no IPC namespace, seccomp or disk
+# cap), issue 24's fallback (the mount script with them, bubblewrap ruled out) and today's (bubblewrap).
+ISOLATIONS = {"before issue 14": {"GRADER_BENCH_ISOLATION": "previous"},
+              "issue 14 (mount script)": {"GRADER_BENCH_ISOLATION": "issue14"},
+              "issue 24, mount script": {"GRADER_NO_BWRAP": "1"},
+              "issue 24 (current)": {}}
+
+
+def isolation_cost(work: Path, n: int, jobs: int, rounds: int) -> None:
+    """The same batch graded with each isolation of ISOLATIONS, `rounds` times each in alternating order, in this
+    run; then what starting one worker costs in each (`worker_start_cost`), the part isolation changes."""
+    times: dict[str, list[float]] = {name: [] for name in ISOLATIONS}
+    for round_ in range(rounds):
+        for name in ISOLATIONS if round_ % 2 == 0 else reversed(ISOLATIONS):
+            out = work / f"out-{len(times[name])}-{abs(hash(name))}"
             started = time.monotonic()
-            subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(work / f"out-{mode}"),
-                            "--jobs", str(jobs), "--quiet", "--seed", "1"], cwd=ROOT, env=env,
+            subprocess.run([*GRADER, "grade", "concat", str(work / "class"), "--out", str(out), "--jobs", str(jobs),
+                            "--quiet", "--seed", "1"], cwd=ROOT, env=_isolation_env(name),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[mode].append((time.monotonic() - started) / n)
-            shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
-    before, after = (sum(times[m]) / len(times[m]) for m in ("previous", "current"))
-    print(f"isolation (issue 14), per submission, mean of 2 batches each: before {before:.2f} s, "
-          f"after {after:.2f} s, {100 * (after / before - 1):+.1f}%   (target <= +10%); batches: "
-          + ", ".join(f"{m} {' '.join(f'{t:.2f}' for t in times[m])}" for m in times))
+            times[name].append((time.monotonic() - started) / n)
+            if round_ == 0:
+                print(f"  {name}: mode {_mode(out)}", flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    base = medians["issue 14 (mount script)"]
+    print(f"isolation, batch seconds per submission (median of {rounds}; % against issue 14's mount script):")
+    for name, median in medians.items():
+        print(f"  {name:<26} {median:.3f} s  {100 * (median / base - 1):+6.1f}%   batches "
+              + " ".join(f"{t:.3f}" for t in times[name]))
+    worker_start_cost()
+
+
+def _isolation_env(name: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_BENCH_ISOLATION", "GRADER_NO_BWRAP")}
+    return {**env, **ISOLATIONS[name]}
+
+
+# One judge's zygote forks WORKERS workers in turn; each gets a folder (a capped home where the isolation has one),
+# loads a two-line submission and is closed: the per-worker cost of the isolation, without the specs around it.
+WORKER_STARTS = r"""
+import json, statistics, sys, time
+from grader.sandbox import disk
+from grader.sandbox.confine import WorkerLimits
+from grader.sandbox.warm import process_zygote
+from grader.sandbox.workers import make_folder
+probes = sys.argv[2]
+zygote = process_zygote()
+assert zygote.ready, zygote.reason
+seconds = []
+for _ in range(int(sys.argv[1])):
+    started = time.monotonic()
+    folder = make_folder(WorkerLimits().disk_mb)
+    worker = zygote.start(folder, WorkerLimits())
+    reply = worker.request({"op": "load", "code": "import os\nx = 1\n", "probes": probes, "probes_source": "",
+                            "names": ["x"], "seed": 0}, 60)
+    worker.close()
+    disk.release(folder)
+    assert reply["ok"], reply
+    seconds.append(time.monotonic() - started)
+print(json.dumps([zygote.isolation.mode, seconds]))
+"""
+WORKERS, WORKER_ROUNDS = 20, 3
+
+
+def worker_start_cost() -> None:
+    """Per isolation, WORKER_ROUNDS judges (alternating order) of WORKERS workers each: the median worker."""
+    probes = str(ROOT / "assignments" / "concat" / "probes.py")
+    samples: dict[str, list[float]] = {name: [] for name in ISOLATIONS}
+    modes: dict[str, str] = {}
+    load = os.getloadavg()[0]
+    for round_ in range(WORKER_ROUNDS):
+        for name in ISOLATIONS if round_ % 2 == 0 else reversed(ISOLATIONS):
+            done = subprocess.run([sys.executable, "-c", WORKER_STARTS, str(WORKERS), probes], cwd=ROOT,
+                                  env=_isolation_env(name), capture_output=True, text=True, timeout=600)
+            if done.returncode == 0:
+                modes[name], seconds = json.loads(done.stdout.strip().splitlines()[-1])
+                samples[name] += seconds
+            else:
+                modes[name] = "failed: " + " ".join(done.stderr.strip().splitlines()[-1:])
+    print(f"one worker (fork, sandbox, load, close), median of {WORKER_ROUNDS} x {WORKERS}, load average "
+          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after:")
+    base = statistics.median(samples["issue 14 (mount script)"] or [float("nan")])
+    for name, seconds in samples.items():
+        median = statistics.median(seconds or [float("nan")])
+        print(f"  {name:<26} {1000 * median:7.1f} ms  {1000 * (median - base):+6.1f} ms  (mode {modes.get(name)})")
+
+
+def _mode(out: Path) -> str:
+    import json
+
+    for report in sorted(out.glob("*.json")):
+        sandbox = json.loads(report.read_text()).get("sandbox")
+        if isinstance(sandbox, dict):
+            return str(sandbox.get("mode"))
+    return "unknown"
 
 
 def assignment_submissions(folder: Path, slug: str, n: int) -> None:
@@ -202,6 +283,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-runs", type=int, default=0, help="cold imports to time (default: N)")
     parser.add_argument("--no-isolation-cost", action="store_true", help="skip the before/after isolation batches")
+    parser.add_argument("--isolation-rounds", type=int, default=3, help="batches per isolation (median reported)")
     parser.add_argument("--assignments", default="", help="comma-separated slugs: time each one instead")
     parser.add_argument("--copies", type=int, default=8, help="submissions per assignment (with --assignments)")
     parser.add_argument("--check-only", action="store_true", help="only `grader check` and a notebook's check()")
@@ -227,7 +309,7 @@ def main() -> None:
     check_ratios(work, one_import)
     print(f"peak memory under 3 GiB: {'yes' if peak < 3 * 2**30 else 'NO'}")
     if not args.no_isolation_cost:
-        isolation_cost(work, args.n, args.jobs)
+        isolation_cost(work, args.n, args.jobs, args.isolation_rounds)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -57,6 +57,7 @@ def check(assignment: str, path: str | Path | None = None, *, seed: int | None =
     report's `hidden` says what the hidden tests add when the work is graded (`tests`, `points`)."""
     spec = load_assignment(assignment)
     target, chosen = (Path(path), None) if path else _default_file(spec)
+    target = target.resolve() if target.is_symlink() else target  # the student's own link: followed (grade refuses links)
     plan = make_plan(spec, public_only=True, seed=seed, max_mb=max_mb, devices=devices, keras=keras)
     current_backend().prestart(Runtime(legacy=plan.legacy), plan.hide, plan.show)  # TensorFlow's import overlaps the judge's start-up
     result = grade_submission(target, plan, submission_id=target.stem)

@@ -18,7 +18,7 @@ class SubmissionError(GraderError):
     """The submission cannot be run at all; it still gets a report with this message.
 
     `kind` is a short machine-readable tag (syntax, empty, binary, too-large, notebook,
-    missing-name, not-found, import, crash, timeout, memory-limit).
+    missing-name, not-found, not-a-file, import, crash, timeout, memory-limit).
     """
 
     def __init__(self, kind: str, message: str) -> None:

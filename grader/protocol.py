@@ -160,11 +160,26 @@ def decoded_bytes(value: Any) -> int:
     return total
 
 
-def write_frame(fd: int, message: dict[str, Any]) -> None:
+def write_frame(fd: int, message: dict[str, Any], *, deadline: float | None = None) -> None:
+    """Send one message. With a `deadline` (the judge's side) `fd` is made non-blocking and every write
+    waits at most until then: a worker that stops reading cannot hold the judge (WorkerTimeout)."""
     data = memoryview(encode(message))
+    if deadline is not None:
+        os.set_blocking(fd, False)
     while data:
-        written = os.write(fd, data)
+        if deadline is not None:
+            _wait_writable(fd, deadline)
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            continue
         data = data[written:]
+
+
+def _wait_writable(fd: int, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0 or not select.select([], [fd], [], left)[1]:
+        raise WorkerTimeout("the worker stopped reading its requests before the time limit")
 
 
 def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
@@ -174,6 +189,7 @@ def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
         raise ProtocolError("malformed frame header")
     body = _read_exact(fd, json_len, deadline)
     blob = _read_exact(fd, blob_len, deadline)
+    check_json_shape(body)
     try:
         tree = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -181,6 +197,53 @@ def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
     if not isinstance(tree, dict):
         raise ProtocolError("a message must be a JSON object")
     return _unpack(tree, _decode_arrays(_references(tree), blob))
+
+
+MAX_VALUES = 1 << 18  # JSON values (containers, numbers, strings) in one message
+MAX_DEPTH = 64  # nesting of JSON arrays and objects in one message
+_CHUNK = 1 << 18
+_QUOTE, _BACKSLASH, _COMMA = 34, 92, 44
+_OPENS, _CLOSES = (91, 123), (93, 125)
+
+
+def check_json_shape(body: bytes | bytearray) -> None:
+    """Refuse, before decoding, a message with more than MAX_VALUES values or nested deeper than MAX_DEPTH.
+
+    The byte cap alone does not bound the judge's memory: 16 MB of `[],` decode to four million
+    lists (about 600 MB). Outside strings, a valid JSON text holds at most one value more than its
+    commas and containers, so counting those bytes bounds the values decoded. The scan runs in
+    NumPy over 256 KiB chunks: C speed, bounded extra memory, whatever the text holds."""
+    values, deepest = 1, 0
+    state = (0, 0, 0)  # carried between chunks: open quotes (mod 2), trailing backslashes, depth
+    for start in range(0, len(body), _CHUNK):
+        chunk = np.frombuffer(body, dtype=np.uint8, count=min(_CHUNK, len(body) - start), offset=start)
+        outside, state = _outside_strings(chunk, state)
+        opens = outside & np.isin(chunk, _OPENS)
+        steps = opens.astype(np.int32) - (outside & np.isin(chunk, _CLOSES))
+        levels = np.cumsum(steps, dtype=np.int64) + state[2]
+        values += int(np.count_nonzero(outside & (chunk == _COMMA))) + int(np.count_nonzero(opens))
+        deepest = max(deepest, int(levels.max()))
+        state = (state[0], state[1], int(levels[-1]))
+    if values > MAX_VALUES:
+        raise ProtocolError(f"a message with more than {MAX_VALUES} values (the most one answer may hold)")
+    if deepest > MAX_DEPTH:
+        raise ProtocolError(f"a message nested more than {MAX_DEPTH} levels deep")
+
+
+def _outside_strings(chunk: np.ndarray, state: tuple[int, int, int]) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Which bytes of `chunk` lie outside JSON strings, given the state the previous chunk ended in.
+
+    A quote opens or closes a string unless an odd run of backslashes comes right before it."""
+    parity, run_before, depth = state
+    index = np.arange(len(chunk), dtype=np.int64)
+    backslash = chunk == _BACKSLASH
+    last_other = np.maximum.accumulate(np.where(backslash, -1 - run_before, index))
+    runs = index - last_other  # backslashes ending at each byte (0 where the byte is not one)
+    before = np.concatenate(([run_before], runs[:-1]))
+    quotes = (chunk == _QUOTE) & (before % 2 == 0)
+    inside = (np.cumsum(quotes, dtype=np.int64) + parity) % 2 == 1
+    outside = ~inside & ~quotes
+    return outside, ((parity + int(np.count_nonzero(quotes))) % 2, int(runs[-1]), depth)
 
 
 def _read_exact(fd: int, size: int, deadline: float | None) -> bytearray:

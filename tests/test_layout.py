@@ -14,9 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "grader"
 # What code in grader/worker/ may import: itself, the wire format, the errors, and the confinement a
-# new worker applies to itself before student code runs. Never the judge, intake, output or course.
+# new worker applies to itself before student code runs (its mounts, uid and seccomp filter). Never the judge, intake, output or course.
 WORKER_MAY_IMPORT = ("grader.worker", "grader.protocol", "grader.errors", "grader.sandbox.confine",
-                     "grader.sandbox.privileges")
+                     "grader.sandbox.privileges", "grader.sandbox.seccomp")
 # What the probes (run in the worker, next to student code) may import of the grader.
 PROBES_MAY_IMPORT = WORKER_MAY_IMPORT + ("grader.offline_data", "grader.pretrained")
 FOLDERS = ("worker", "sandbox", "judge", "intake", "output", "course")

@@ -6,6 +6,7 @@ import json
 import os
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -334,3 +335,65 @@ def test_zero_width_items_cannot_make_a_huge_empty_array(pipe: tuple[int, int]) 
     with pytest.raises(ProtocolError) as info:
         read_forged(pipe, frame({"a": {ARRAY_KEY: 0, "nbytes": len(blob)}}, blob))
     assert str(info.value) == "arrays must hold numbers or strings"
+
+
+# --- decoded size is bounded in values, not only bytes --------------------------------------------
+
+@pytest.mark.parametrize("item", [b"[]", b"{}", b"0", b'"ab"', b"1.5", b"null", b'{"k":[]}'])
+def test_millions_of_small_values_under_the_byte_cap_are_refused_in_bounded_memory(
+        pipe: tuple[int, int], item: bytes) -> None:
+    count = (MAX_JSON - 64) // (len(item) + 1)
+    body = b'{"ok":true,"value":[' + b",".join([item] * count) + b"]}"
+    data = HEADER.pack(MAGIC, len(body), 0) + body
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProtocolError) as info:
+            read_forged(pipe, data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == f"a message with more than {protocol.MAX_VALUES} values (the most one answer may hold)"
+    assert peak < 4 * MAX_JSON  # the frame as it arrives and the scan's chunks: nothing decoded
+
+
+def test_a_message_at_the_value_limit_is_decoded(pipe: tuple[int, int]) -> None:
+    values = [0] * (protocol.MAX_VALUES - 2)  # with the list itself and the object holding it
+    assert read_forged(pipe, frame({"v": values}))["v"] == values
+    with pytest.raises(ProtocolError):
+        read_forged(pipe, frame({"v": values + [0]}))
+
+
+def test_commas_and_brackets_inside_strings_do_not_count(pipe: tuple[int, int]) -> None:
+    text = '[{",\\"' * (protocol.MAX_VALUES * 2)
+    assert read_forged(pipe, frame({"text": text}))["text"] == text
+
+
+def test_nesting_is_bounded(pipe: tuple[int, int]) -> None:
+    deep: Any = 0
+    for _ in range(protocol.MAX_DEPTH - 1):  # the message's own object is one level
+        deep = [deep]
+    assert read_forged(pipe, frame({"v": deep}))["v"] == deep
+    with pytest.raises(ProtocolError) as info:
+        read_forged(pipe, frame({"v": [deep]}))
+    assert str(info.value) == f"a message nested more than {protocol.MAX_DEPTH} levels deep"
+
+
+# --- a write never waits past its deadline ---------------------------------------------------------
+
+def test_a_write_to_a_reader_that_stopped_reading_ends_at_its_deadline(pipe: tuple[int, int]) -> None:
+    _, write_end = pipe
+    message = {"op": "call", "kwargs": {"X": np.zeros(1 << 20)}}  # 8 MB: far more than a pipe holds
+    with pytest.raises(WorkerTimeout) as info:
+        write_frame(write_end, message, deadline=time.monotonic() + 0.2)
+    assert str(info.value) == "the worker stopped reading its requests before the time limit"
+
+
+def test_a_write_with_a_deadline_reaches_a_slow_reader_whole(pipe: tuple[int, int]) -> None:
+    read_end, write_end = pipe
+    message = {"X": np.arange(1 << 18)}
+    got: list[dict[str, Any]] = []
+    reader = threading.Thread(target=lambda: got.append(read_frame(read_end, time.monotonic() + 60)), daemon=True)
+    reader.start()
+    write_frame(write_end, message, deadline=time.monotonic() + 60)
+    reader.join(60)
+    assert_same(got[0], message)

@@ -26,6 +26,7 @@ class Limits:
     memory_mb: int = 6144
     output_bytes: int = 64 * 1024
     max_file_mb: int = 5
+    disk_mb: int = 512  # all a submission's workers may write in their home folder (grader.sandbox.disk)
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,18 @@ A path is a submission (a `.py`, `.ipynb` or `.zip` file) or a folder whose
 entries are submissions (files, or folders holding one student's files).
 Every entry that is not hidden becomes a submission, so even a stray file of
 random bytes gets a report saying what is wrong with it; only the files an LMS puts
-beside the submissions (Gradescope's `submission_metadata.yml`) are not submissions.
+beside the submissions (Gradescope's `submission_metadata.yml`) are not submissions. Entries are
+only `lstat`-ed here: a symbolic link, named pipe, socket or device in a class folder becomes a
+submission whose report says what it is (`grader.intake.ingest` refuses it), never followed or
+opened. A path given on the command line is the instructor's own: a link there is followed.
 """
 from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +44,11 @@ def discover(paths: list[Path]) -> list[Entry]:
     for path in paths:
         if not path.exists():
             raise UsageError(f"no such file or folder: {path}")
-        if path.is_file():
-            found.append(path)
-        else:
+        if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if not p.name.startswith((".", "__"))
                                 and p.name not in LMS_FILES))
+        else:
+            found.append(Path(os.path.realpath(path)) if path.is_symlink() else path)
     return _name(found)
 
 
@@ -51,7 +56,7 @@ def _name(paths: list[Path]) -> list[Entry]:
     used: set[str] = set()
     entries = []
     for path in paths:
-        base = _UNSAFE.sub("_", path.stem if path.is_file() else path.name).strip("._") or "submission"
+        base = _UNSAFE.sub("_", path.name if stat.S_ISDIR(os.lstat(path).st_mode) else path.stem).strip("._") or "submission"
         candidate, n = base, 2
         while candidate in used or candidate in RESERVED_IDS:
             candidate, n = f"{base}-{n}", n + 1

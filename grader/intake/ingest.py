@@ -9,16 +9,19 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
+import stat
 import tokenize
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from grader.errors import SubmissionError
+from grader.intake.files import CODE_SUFFIXES, Member, NotAPlainFile, lstat_kind, open_plain, walk
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-CODE_SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -35,46 +38,17 @@ class Source:
 
 
 MAX_SIDE_FILES = 20  # code files read beside the submission, each within the size limit
-HASH_MAX_FILES = 10000
-
-
-def submission_sha256(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Hash of a file, or of a folder's files (names and bytes) in sorted order.
-
-    Bounded work: at most `4 * max_bytes` bytes are read in all (a file's size goes
-    into the hash too), and at most HASH_MAX_FILES files are listed.
-    """
-    digest = hashlib.sha256()
-    budget = 4 * max_bytes
-    for file in _hash_files(path):
-        size = file.stat().st_size
-        if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode("utf-8", "surrogateescape") + b"\0")
-        if size > budget:
-            digest.update(f"<{size} bytes>".encode())
-        with file.open("rb") as handle:
-            while budget > 0 and (chunk := handle.read(min(1 << 20, budget))):
-                budget -= len(chunk)
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _hash_files(path: Path) -> list[Path]:
-    if not path.is_dir():
-        return [path]
-    found = []
-    for file in path.rglob("*"):
-        if file.is_file() and not file.is_symlink():
-            found.append(file)
-            if len(found) >= HASH_MAX_FILES:
-                break
-    return sorted(found)
+MAX_NOTED = 5  # special entries of a folder named in its notes (the rest are counted)
 
 
 def ingest(path: Path, stub: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """Read the submission at `path` for an assignment whose stub is named `stub`."""
-    if not path.exists():
-        raise SubmissionError("not-found", f"No file or folder at {path}.")
+    try:
+        kind = lstat_kind(path)  # the entry itself: a link is never followed
+    except OSError:
+        raise SubmissionError("not-found", f"No file or folder at {path}.") from None
+    if kind is not None:
+        raise SubmissionError("not-a-file", f"{path.name} is {kind}, not a file. {NOT_FOLLOWED}")
     if path.is_dir():
         return _from_folder(path, stub, max_bytes)
     if path.suffix.lower() == ".zip":
@@ -85,6 +59,10 @@ def ingest(path: Path, stub: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sour
         )
     data = _read_capped(path, max_bytes)
     return _decode(str(path), path.name, data, member=None)
+
+
+NOT_FOLLOWED = ("The grader never follows links or reads pipes, sockets or devices: submit the file itself "
+                "(your .py, .ipynb or a .zip of them).")
 
 
 def _ignored(name: str) -> bool:
@@ -114,14 +92,28 @@ def _pick(names: list[str], stub: str, where: str) -> str:
 
 
 def _from_folder(folder: Path, stub: str, max_bytes: int) -> Source:
-    names = [str(p.relative_to(folder).as_posix()) for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
-    chosen = _pick(names, stub, f"The folder {folder.name}")
+    members = {m.name: m for m in walk(folder)}
+    chosen = _pick(list(members), stub, f"The folder {folder.name}")
+    if members[chosen].kind is not None:
+        raise SubmissionError("not-a-file", f"{chosen} in the folder {folder.name} is {members[chosen].kind}, "
+                              f"not a file. {NOT_FOLLOWED}")
     if chosen.lower().endswith(".zip"):
         return _from_zip(folder / chosen, stub, max_bytes)
     data = _read_capped(folder / chosen, max_bytes)
     source = _decode(str(folder), PurePosixPath(chosen).name, data, member=chosen)
-    side = [n for n in _side_names(names, chosen) if (folder / n).stat().st_size <= max_bytes]
-    return replace(source, files=_side_files(chosen, side, lambda n: _read_capped(folder / n, max_bytes), max_bytes))
+    plain = [m.name for m in members.values() if m.kind is None and m.size <= max_bytes]
+    files = _side_files(chosen, _side_names(plain, chosen), lambda n: _read_capped(folder / n, max_bytes), max_bytes)
+    return replace(source, files=files, notes=source.notes + _special_notes(folder.name, members.values()))
+
+
+def _special_notes(where: str, members: Iterable[Member]) -> tuple[str, ...]:
+    """What the report says of links, pipes, sockets and devices in a folder: skipped, never read."""
+    special = [m for m in members if m.kind is not None and not _ignored(m.name)]
+    if not special:
+        return ()
+    listed = ", ".join(f"{m.name} ({m.kind})" for m in special[:MAX_NOTED])
+    more = f" and {len(special) - MAX_NOTED} more" if len(special) > MAX_NOTED else ""
+    return (f"Skipped in {where}, not read: {listed}{more}. The grader reads only the plain files of a submission.",)
 
 
 def _side_names(names: list[str], chosen: str) -> list[str]:
@@ -149,9 +141,18 @@ def _side_files(chosen: str, names: list[str], read: Callable[[str], bytes],
 
 
 def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
-    _check_size(path.stat().st_size, max_bytes * 4, path.name)
     try:
-        archive = zipfile.ZipFile(path)
+        handle = os.fdopen(open_plain(path), "rb")
+    except NotAPlainFile as exc:
+        raise SubmissionError("not-a-file", f"{path.name} is {exc.kind}, not a file. {NOT_FOLLOWED}") from None
+    with handle:
+        _check_size(os.fstat(handle.fileno()).st_size, max_bytes * 4, path.name)
+        return _from_open_zip(handle, path, stub, max_bytes)
+
+
+def _from_open_zip(handle: BinaryIO, path: Path, stub: str, max_bytes: int) -> Source:
+    try:
+        archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SubmissionError("zip", f"{path.name} is not a readable zip file ({exc}).") from None
     except (UnicodeDecodeError, ValueError):
@@ -164,6 +165,9 @@ def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
                 raise SubmissionError("zip", f"{path.name} contains an unsafe path {info.filename!r}; zip your files again.")
         chosen = _pick([i.filename for i in infos], stub, f"The zip {path.name}")
         info = archive.getinfo(chosen)
+        if _zip_link(info):  # its bytes are only the link's target, the student's own text; never followed
+            raise SubmissionError("not-a-file", f"{chosen} in {path.name} is a symbolic link, not a file. "
+                                  f"{NOT_FOLLOWED}")
         _check_size(info.file_size, max_bytes, chosen)
         try:
             with archive.open(info) as member:
@@ -171,7 +175,7 @@ def _from_zip(path: Path, stub: str, max_bytes: int) -> Source:
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             raise SubmissionError("zip", f"{chosen} in {path.name} could not be read ({exc}).") from None
         _check_size(len(data), max_bytes, chosen)
-        side = [n for n in _side_names([i.filename for i in infos], chosen)
+        side = [n for n in _side_names([i.filename for i in infos if not _zip_link(i)], chosen)
                 if archive.getinfo(n).file_size <= max_bytes]
         files = _side_files(chosen, side, lambda n: _read_member(archive, n, max_bytes), max_bytes)
     source = _decode(str(path), PurePosixPath(chosen).name, data, member=chosen)
@@ -183,6 +187,11 @@ def _read_member(archive: zipfile.ZipFile, name: str, max_bytes: int) -> bytes:
         data = member.read(max_bytes + 1)
     _check_size(len(data), max_bytes, name)
     return data
+
+
+def _zip_link(info: zipfile.ZipInfo) -> bool:
+    """A member `zip --symlinks` stored as a link (Unix mode in the high bits of its attributes)."""
+    return stat.S_ISLNK(info.external_attr >> 16)
 
 
 def _unsafe_member(name: str) -> bool:
@@ -199,8 +208,13 @@ def _check_size(size: int, max_bytes: int, name: str) -> None:
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes:
-    _check_size(path.stat().st_size, max_bytes, path.name)
-    with path.open("rb") as handle:
+    """A plain file's bytes, never through a link, never waiting on a pipe (`grader.intake.files`)."""
+    try:
+        fd = open_plain(path)
+    except NotAPlainFile as exc:
+        raise SubmissionError("not-a-file", f"{path.name} is {exc.kind}, not a file. {NOT_FOLLOWED}") from None
+    with os.fdopen(fd, "rb") as handle:
+        _check_size(os.fstat(fd).st_size, max_bytes, path.name)
         data = handle.read(max_bytes + 1)
     _check_size(len(data), max_bytes, path.name)
     return data

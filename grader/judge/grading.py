@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from grader import __version__
 from grader.course.assignments import Assignment
 from grader.errors import SubmissionError
 from grader.intake.extract import MAX_LISTED, Extracted, extract
-from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest, submission_sha256
+from grader.intake.files import submission_sha256
+from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest
 from grader.intake.selection import probe_names
 from grader.intake.tampering import review
 from grader.judge.legs import combine, run_leg
@@ -193,8 +195,14 @@ def safe_sha(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 
 def _kind(path: Path) -> str:
-    if path.is_dir():
+    try:
+        mode = os.lstat(path).st_mode  # never what a link points to
+    except OSError:
+        return "unknown"
+    if stat.S_ISDIR(mode):
         return "folder"
+    if not stat.S_ISREG(mode):
+        return "unknown"  # a link, pipe, socket or device: refused by ingest
     return {".ipynb": "notebook", ".zip": "zip"}.get(path.suffix.lower(), "python")
 
 

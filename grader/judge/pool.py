@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,6 +27,8 @@ from grader.judge.score import GradingResult
 from grader.output.console import plain
 from grader.output.report import safe_text
 from grader.sandbox.backend import current_backend
+from grader.sandbox.disk import sweep
+from grader.sandbox.isolation import sandbox_base
 from grader.sandbox.workers import Runtime
 
 
@@ -80,8 +83,11 @@ def grade_all(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: in
         for entry in entries:
             _finish(finish, grade_entry(plan, entry, hashes), plan, entry, hashes, failures)
         return
-    stopped = _grade_pool(plan, entries, hashes, min(jobs, len(entries)), finish, failures)
-    _grade_alone(plan, stopped, hashes, finish, failures)
+    try:
+        stopped = _grade_pool(plan, entries, hashes, min(jobs, len(entries)), finish, failures)
+        _grade_alone(plan, stopped, hashes, finish, failures)
+    finally:  # a judge that died mid-submission left its sandbox folder (and a capped home's memory) behind
+        sweep(sandbox_base(), parent=os.getpid())
 
 
 def _grade_pool(plan: Plan, entries: list[Entry], hashes: dict[str, str], jobs: int,

@@ -7,7 +7,6 @@ crashes come back as exceptions the result collector turns into outcomes.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCra
 from grader.intake.extract import Extracted
 from grader.protocol import decoded_bytes
 from grader.sandbox.confine import WorkerLimits
+from grader.sandbox.disk import release
 from grader.sandbox.workers import Worker, make_folder, start_cold
 
 Launcher = Callable[[Path, WorkerLimits], Worker]
@@ -62,9 +62,10 @@ class Submission:
         self.seed = seed
         self.answers: list[Any] = []  # numeric answers, in order, to compare device legs
         self.budget = limits or assignment.limits
-        self.limits = WorkerLimits(memory_mb=self.budget.memory_mb, output_bytes=self.budget.output_bytes)
+        self.limits = WorkerLimits(memory_mb=self.budget.memory_mb, output_bytes=self.budget.output_bytes,
+                                   disk_mb=self.budget.disk_mb)
         self._launch = launcher or start_cold
-        self._folder = make_folder()
+        self._folder = make_folder(self.limits.disk_mb)
         self._worker: Worker | None = None
         self._deadline = time.monotonic() + self.budget.submission_s
         self._calls = 0
@@ -83,7 +84,7 @@ class Submission:
         reply = self._request(worker, {"op": "call", "probe": probe, "kwargs": kwargs,
                                        "seed": self.seed + self._calls})
         if not reply.get("ok"):
-            raise StudentCodeError(self.describe_error(reply.get("error")))
+            raise StudentCodeError(self.describe_error(reply.get("error")) + self._disk_hint(worker))
         value = reply.get("value")
         size = decoded_bytes(value)
         if len(self.answers) < 1000 and self._kept + size <= MAX_KEPT_BYTES:
@@ -202,7 +203,15 @@ class Submission:
 
     def close(self) -> None:
         self._stop()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        release(self._folder)  # with the tmpfs on its home, where the judge mounted one
+
+    def _disk_hint(self, worker: Worker) -> str:
+        """Said after an error of the student's code when its home folder is full (it may be why it failed)."""
+        if not worker.disk_full():
+            return ""
+        self.flags.add("disk-limit")
+        return (f" (your code filled the {self.limits.disk_mb} MB of disk space a submission may use; "
+                "write less, or smaller files)")
 
     # -- messages -------------------------------------------------------------------
     def describe_error(self, error: Any) -> str:

@@ -34,6 +34,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LOOK_FLAGS = {
     "timeout": "ran past the time limit",
     "memory-limit": "hit the memory limit",
+    "disk-limit": "filled the disk space a submission may use",
     "tampering": "reached for grader internals (tampering)",
     "device-disagreement": "CPU and GPU legs disagree on a test",
     "device-numeric-mismatch": "CPU and GPU answers differ numerically",

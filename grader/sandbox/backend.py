@@ -7,9 +7,11 @@ privileges. Anywhere else (macOS, Windows, a Linux without one of those parts) i
 implementation (`grader.sandbox.plain`): a spawned Python process per worker with the limits
 the platform has and the judge's wall clock. `GRADER_SANDBOX=none` chooses plain anywhere.
 
-Either way `sandbox()` is the report's `sandbox` section: `mode` is "namespaces" when the
-worker's filesystem and network are its own, "none" when nothing stands between the
-student's code and the machine's files (a plain process, or Linux without namespaces);
+Either way `sandbox()` is the report's `sandbox` section: `mode` is "bubblewrap" or
+"namespaces" (the mount script, where bubblewrap is missing) when the worker's filesystem and
+network are its own, "none" when nothing stands between the student's code and the machine's
+files (a plain process, or Linux without namespaces); the Linux backend adds `ipc`, `syscalls`
+(the seccomp filter) and `disk` (what bounds its writes);
 `grader grade` refuses mode "none" unless told otherwise (`grader.api.grade`).
 """
 from __future__ import annotations
@@ -56,8 +58,7 @@ class LinuxBackend:
         mode, cpu = cage.mode, cage.cpu
         cage.close()
         isolation = current_isolation()
-        return {"mode": "namespaces" if isolation.filesystem == "namespace" else NO_SANDBOX,
-                **isolation.to_dict(), "limits": mode, "cpu": cpu}
+        return {"mode": isolation.mode, **isolation.to_dict(), "limits": mode, "cpu": cpu}
 
     def prestart(self, runtime: Runtime, hide: tuple[str, ...], show: tuple[str, ...]) -> None:
         """Start the zygote now: TensorFlow's import overlaps the judge's own start-up."""

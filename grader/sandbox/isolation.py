@@ -1,32 +1,46 @@
-"""Network and filesystem isolation for worker processes.
+"""Network and filesystem isolation for worker processes: which tool builds the worker's root, and how.
 
-Where the kernel allows it (root, or unprivileged user namespaces), the zygote
-and cold workers start inside new mount and network namespaces: no network
-interface but a downed loopback, the course (with `solutions/` and the output
-folder hidden under empty mounts), Python's installation and HOME read-only,
-and a private `/tmp`. Elsewhere the worker blocks sockets from Python before
-student code runs (a weaker guard a determined submission can undo), and the
-report says which mode was used.
+Where the kernel allows it (root, or unprivileged user namespaces), the zygote and cold
+workers start inside new mount, network, PID, IPC and UTS namespaces, in a root built from an
+allow-list (`grader.sandbox.root`): bubblewrap builds it where `bwrap` is installed
+(`grader.sandbox.bubblewrap`, mode "bubblewrap"), else the mount script below (mode
+"namespaces", the tested fallback). Each worker then gives itself its own mount and IPC
+namespaces, fresh /tmp, /var/tmp and /dev/shm, an unprivileged uid and the seccomp filter
+(`grader.sandbox.confine`). Elsewhere the worker blocks sockets from Python before student
+code runs (a weaker guard a determined submission can undo), and the report says which mode
+was used (mode "none").
 """
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shlex
 import shutil
-import site
 import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.sandbox import host
-from grader.sandbox.confine import PARK
+from grader.sandbox.confine import CLONE_NEWIPC, PARK, PROC_READONLY, WorkerSandbox
+from grader.sandbox.root import (
+    DEVICES,
+    GPU_DEVICES,
+    PROC_MASKED,
+    SYS_FOR_GPU,
+    SYS_VISIBLE,
+    fresh_tmp_keeps,
+    visible_paths,
+)
 
-# bench only: "previous" grades with the isolation of before issue 14 (no uid switch, shared /tmp, no CPU quota)
-PREVIOUS = os.environ.get("GRADER_BENCH_ISOLATION") == "previous"
+# bench only: "previous" grades with the isolation of before issue 14 (no uid switch, shared /tmp, no CPU
+# quota); "issue14" with the isolation issue 14 left (the mount script; no IPC namespace, seccomp or disk cap)
+BENCH = os.environ.get("GRADER_BENCH_ISOLATION", "")
+PREVIOUS = BENCH == "previous"
+ISSUE14 = BENCH == "issue14"
 
 
 @dataclass(frozen=True)
@@ -38,29 +52,52 @@ class Isolation:
     uid: str = ""
     dev: str = "host"  # "minimal" | "host"
     proc: str = "host"  # "masked" | "host"
+    mode: str = "none"  # "bubblewrap" | "namespaces" | "none"
+    ipc: str = "host"  # "namespace per worker" | "host"
+    syscalls: str = "all"  # what seccomp refuses
+    disk: str = "per-file limit only"
 
     def to_dict(self) -> dict[str, str]:
-        return {"network": self.network, "filesystem": self.filesystem, "uid": self.uid, "dev": self.dev,
-                "proc": self.proc}
+        return asdict(self)
 
 
 @functools.cache
+def isolation_mode() -> str:
+    """Which builder makes the worker's root here: "bubblewrap", "namespaces" (the mount script) or "none".
+
+    Checked once per process, by doing it: a worker that could not would fail every submission
+    instead of falling back. `GRADER_NO_BWRAP` / `GRADER_NO_NAMESPACES` rule modes out (tests, bench)."""
+    if os.environ.get("GRADER_NO_NAMESPACES"):
+        return "none"
+    from grader.sandbox.bubblewrap import bwrap_path
+
+    if not (PREVIOUS or ISSUE14) and bwrap_path() is not None and _self_check("bubblewrap"):
+        return "bubblewrap"
+    if shutil.which("unshare") is not None and _self_check("namespaces"):
+        return "namespaces"
+    return "none"
+
+
 def namespaces_available() -> bool:
-    """Can we build the worker's namespaces, root and per-worker sandbox here? Checked once per process,
-    by doing it (a worker that could not would fail every submission instead of falling back)."""
-    if shutil.which("unshare") is None or os.environ.get("GRADER_NO_NAMESPACES"):
-        return False
+    """Do workers get their own namespaces and root here (bubblewrap or the mount script)?"""
+    return isolation_mode() != "none"
+
+
+def _self_check(mode: str) -> bool:
     from grader.sandbox.privileges import submission_uid
 
     folder = Path(tempfile.mkdtemp(prefix="probe-", dir=sandbox_base()))
     try:
         (folder / "home").mkdir()
-        if os.geteuid() == 0:
+        if host.is_root():
             os.chown(folder / "home", *(2 * [submission_uid()]))
-        folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
+        folder.chmod(0o555 if host.is_root() else 0o755)
         package_parent = str(Path(__file__).resolve().parents[2])
-        command = [sys.executable, "-I", "-c", _SELF_CHECK, package_parent, str(folder), str(sandbox_base())]
-        done = subprocess.run(_wrap(command, hide=[]), capture_output=True, timeout=60, cwd=folder / "home")
+        plan = json_sandbox(replace(_plan(namespaced=True, show=[]), previous=False))  # can it switch uid?
+        command = [sys.executable, "-I", "-c", _SELF_CHECK, package_parent, str(folder), str(sandbox_base()), plan]
+        with _build(mode, command, hide=[], show=[]) as wrapped:
+            done = subprocess.run(wrapped.argv, capture_output=True, timeout=60, cwd=folder / "home",
+                                  pass_fds=wrapped.fds)
     except (OSError, subprocess.TimeoutExpired):
         return False
     finally:
@@ -71,16 +108,67 @@ def namespaces_available() -> bool:
 _SELF_CHECK = (
     "import sys; sys.path.insert(0, sys.argv[1])\n"
     "from pathlib import Path\n"
-    "from grader.sandbox.confine import enter_worker_sandbox\n"
-    "enter_worker_sandbox(Path(sys.argv[2]), Path(sys.argv[3]), namespaced=True)\n"
+    "from grader.sandbox.confine import enter_worker_sandbox, sandbox_from_json\n"
+    "enter_worker_sandbox(Path(sys.argv[2]), Path(sys.argv[3]), sandbox_from_json(sys.argv[4]))\n"
     "import os; assert open('probe', 'w').write('x') and os.getuid() != 0\n"
 )
 
 
+def json_sandbox(sandbox: WorkerSandbox) -> str:
+    return json.dumps(asdict(sandbox))
+
+
+def _seccomp_on() -> bool:
+    from grader.sandbox import seccomp
+
+    return not (PREVIOUS or ISSUE14) and seccomp.available()
+
+
+def worker_sandbox(show: list[Path] = ()) -> WorkerSandbox:
+    """What each new worker is told to do to itself here (its own namespaces, what it keeps seeing, the filter)."""
+    return _plan(namespaced=namespaces_available(), show=show)
+
+
+def _plan(*, namespaced: bool, show: list[Path]) -> WorkerSandbox:
+    before_24 = ISSUE14 or PREVIOUS  # the bench's modes of before issue 24
+    keep = () if before_24 or not namespaced else tuple(fresh_tmp_keeps(visible_paths(show)))
+    return WorkerSandbox(namespaced=namespaced, keep=keep, seccomp=_seccomp_on(), ipc=not before_24,
+                         previous=PREVIOUS)
+
+
 def current_isolation() -> Isolation:
-    if namespaces_available():
-        return Isolation("namespace", "namespace", _uid_policy(True), "minimal", "masked")
-    return Isolation("python-guard", "none", _uid_policy(False))
+    from grader.sandbox import disk
+
+    mode = isolation_mode()
+    before_24 = ISSUE14 or PREVIOUS
+    syscalls = ("keyrings, namespaces, mounts and the rest of Docker's default seccomp denials"
+                if _seccomp_on() else "all (no seccomp filter here)")
+    if mode != "none":
+        ipc = "host" if before_24 else "namespace per worker"
+        return Isolation("namespace", "namespace", _uid_policy(True), "minimal", "masked", mode, ipc, syscalls,
+                         disk.policy(not before_24))
+    ipc = "namespace per worker" if not before_24 and _ipc_namespaces_without_mounts() else "host"
+    return Isolation("python-guard", "none", _uid_policy(False), mode=mode, ipc=ipc, syscalls=syscalls,
+                     disk=disk.policy(False))
+
+
+@functools.cache
+def _ipc_namespaces_without_mounts() -> bool:
+    """Without mount namespaces, can a root grader's workers still make IPC namespaces (they try, before they
+    drop root)? Asked by doing it in a child, once per process."""
+    if not host.is_root():
+        return False
+    code = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(%d) != 0)" % CLONE_NEWIPC
+    try:
+        return subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def judge_mounts_homes() -> bool:
+    """Does the judge mount each submission's home tmpfs itself (root, namespaces, not a bench mode of before)?
+    Elsewhere with namespaces the zygote does (`grader.sandbox.disk`)."""
+    return host.is_root() and namespaces_available() and not (ISSUE14 or PREVIOUS)
 
 
 def switches_uid() -> bool:
@@ -89,7 +177,7 @@ def switches_uid() -> bool:
     other users cannot enter (pyenv under /root): there they keep root, without capabilities."""
     if not host.is_root() or PREVIOUS:
         return False
-    return namespaces_available() or all(_others_can_enter(path) for path in _visible_paths())
+    return namespaces_available() or all(_others_can_enter(path) for path in visible_paths())
 
 
 def _others_can_enter(path: Path) -> bool:
@@ -101,7 +189,7 @@ def _uid_policy(namespaced: bool) -> str:
         return "the grader's uid, without capabilities"
     if switches_uid():
         return "unprivileged (a uid of its own per submission, no rights on the host)"
-    if os.geteuid() == 0:
+    if host.is_root():
         return "root, without capabilities (Python is in a folder other users cannot enter)"
     if namespaced:
         return "unprivileged (65534 in a user namespace; the grader's uid outside, without capabilities)"
@@ -124,17 +212,63 @@ def sandbox_base() -> Path:
     info = os.lstat(base)
     if not stat.S_ISDIR(info.st_mode) or (uid is not None and (info.st_uid != uid or info.st_mode & 0o022)):
         raise OSError(f"{base} is not a folder of the grader's own; remove it")
+    _tidy(base)
     return base
 
 
-def wrap_command(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> list[str]:
-    """`command` run inside new namespaces, in a root built from an allow-list (see `_mount_script`).
+@functools.cache
+def _tidy(base: Path) -> None:
+    """Once per process: the base shared (so a home tmpfs shows in zygotes started earlier), and the folders of
+    judges killed before they cleaned up removed (`grader.sandbox.disk`)."""
+    from grader.sandbox import disk
+
+    if host.is_root() and not (PREVIOUS or ISSUE14):
+        disk.share_base(base)
+    disk.sweep(base)
+
+
+@dataclass
+class Wrapped:
+    """A command wrapped in the sandbox, and the descriptors it needs passed (bubblewrap's seccomp filter)."""
+
+    argv: list[str]
+    fds: tuple[int, ...] = field(default_factory=tuple)
+
+    def __enter__(self) -> Wrapped:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+def wrap_command(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> Wrapped:
+    """`command` run inside new namespaces, in a root built from an allow-list (`grader.sandbox.root`).
 
     A PID namespace too: workers cannot see or signal the judge, and when the
     namespace's first process (the zygote) ends, the kernel ends every process in it. `show`: more
     read-only folders the worker needs (the graded assignment's folder, wherever its course lives).
+    Pass `fds` to the process and close them after it started (`with wrap_command(...) as wrapped`).
     """
-    return _wrap(command, hide=hide, show=show) if namespaces_available() else command
+    mode = isolation_mode()
+    return Wrapped(command) if mode == "none" else _build(mode, command, hide=hide, show=show)
+
+
+def _build(mode: str, command: list[str], *, hide: list[Path], show: list[Path]) -> Wrapped:
+    if mode == "namespaces":
+        return Wrapped(_wrap(command, hide=hide, show=show))
+    from grader.sandbox import seccomp
+    from grader.sandbox.bubblewrap import bwrap_command
+
+    fd = seccomp.export("sandbox") if _seccomp_on() else None
+    try:
+        argv = bwrap_command(command, visible=visible_paths(show), hide=hide, base=sandbox_base().resolve(),
+                             seccomp_fd=fd, park=PARK)
+    except OSError:
+        if fd is not None:
+            os.close(fd)
+        raise
+    return Wrapped(argv, () if fd is None else (fd,))
 
 
 def _wrap(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> list[str]:
@@ -146,29 +280,16 @@ def _wrap(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> lis
     script += f"exec /bin/sh -c {shlex.quote(enter)} sh \"$W\" "
     script += shlex.join(command)
     unshare = [shutil.which("unshare") or "unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
-               "--propagation", "private"]
-    if os.geteuid() != 0:
+               "--propagation", "slave"]  # slave: a home tmpfs the judge mounts later still shows (grader.sandbox.disk)
+    if not ISSUE14:
+        unshare[1:1] = ["--ipc", "--uts"]
+    if not host.is_root():
         unshare.insert(1, "--map-root-user")
     return [*unshare, "/bin/sh", "-c", script]
 
 
 ROOT = "/run/grader-root"
 OLD_ROOT = "/.old-root"  # where pivot_root puts the machine's root, detached at once
-# What a worker may see of /etc: enough for the dynamic loader, locales and SSL, nothing more.
-ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
-       "host.conf", "resolv.conf", "ssl", "ca-certificates", "alternatives", "mime.types", "fonts")
-# The only device nodes a worker gets (GPU nodes are added where they exist): no tty, pts or disk.
-DEVICES = ("null", "zero", "full", "random", "urandom")
-GPU_DEVICES = ("nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidia4", "nvidia5", "nvidia6", "nvidia7",
-               "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "nvidia-caps")
-# runc's masked paths (files get /dev/null, folders an empty read-only tmpfs) and read-only paths.
-PROC_MASKED = ("acpi", "asound", "interrupts", "kcore", "keys", "latency_stats", "timer_list", "timer_stats",
-               "sched_debug", "scsi", "kallsyms", "kmsg", "sysrq-trigger", "kpagecount", "kpageflags",
-               "kpagecgroup", "config.gz")
-PROC_READONLY = ("bus", "fs", "irq", "sys")
-# What a worker sees of /sys (read-only): CPU and NUMA topology, and where a GPU exists, the PCI tree.
-SYS_VISIBLE = ("/sys/devices/system/cpu", "/sys/devices/system/node")
-SYS_FOR_GPU = ("/sys/bus/pci", "/sys/devices", "/sys/module/nvidia")
 
 
 def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
@@ -197,9 +318,11 @@ def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
         'mkdir -p "$(dirname "$R$1")"; : > "$R$1"; fi; mount --rbind "$1" "$R$1"; '
         'if [ "$2" != rw ]; then mount -o remount,bind,ro "$R$1" 2>/dev/null || true; fi; }',
     ]
-    lines += [f"bind {q(str(path))}" for path in _visible_paths(show)]
+    lines += [f"bind {q(str(path))}" for path in visible_paths(show)]
     lines += _dev_lines() + _proc_lines() + _sys_lines()
-    lines.append(f"bind {q(str(sandbox_base().resolve()))} rw")
+    # only the base receives the host's mounts (a home tmpfs the judge mounts later): everything else private,
+    # which keeps each worker's copy of this namespace cheap
+    lines += ['mount --make-rprivate "$R"', f"bind {q(str(sandbox_base().resolve()))} rw"]
     for path in hide:  # belt and braces: should a hidden folder lie inside a bound one
         lines.append(f'[ -d "$R"{q(str(path))} ] && mount -t tmpfs -o size=4k,mode=000 tmpfs "$R"{q(str(path))} || true')
     lines.append('mount -o remount,bind,ro "$R"')  # the scaffolding itself: no new files next to the course
@@ -234,17 +357,3 @@ def _sys_lines() -> list[str]:
     lines.append("if [ -e /dev/nvidiactl ]; then " + "; ".join(f"bind {p}" for p in SYS_FOR_GPU) + "; fi")
     lines.append('mount -o remount,bind,ro "$R/sys"')
     return lines
-
-
-def _visible_paths(show: list[Path] = ()) -> list[Path]:
-    """Read-only parts of the machine a worker sees, in mount order (parents first): Python, the grading
-    environment's site-packages, the grader package and the course's assignments; nothing from the
-    judge's PYTHONPATH or .pth-added folders, nothing of /opt."""
-    from grader.course.assignments import course_root
-
-    package = Path(__file__).resolve().parents[1]  # the grader package
-    paths = [Path("/usr"), *(Path("/etc") / name for name in ETC)]
-    paths += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
-    paths += [Path(p).resolve() for p in site.getsitepackages()]
-    paths += [course_root().resolve() / "assignments", package, *(Path(s).resolve() for s in show)]
-    return sorted({p for p in paths if p.exists()}, key=lambda p: len(p.parts))

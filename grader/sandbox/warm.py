@@ -32,21 +32,35 @@ class Zygote:
 
     def __init__(self, *, runtime: Runtime = Runtime(), hide: tuple[str, ...] = (),
                  show: tuple[str, ...] = ()) -> None:
-        from grader.sandbox.isolation import PREVIOUS, current_isolation, sandbox_base, wrap_command
+        from grader.sandbox.isolation import (
+            ISSUE14,
+            PREVIOUS,
+            current_isolation,
+            sandbox_base,
+            worker_sandbox,
+            wrap_command,
+        )
 
         self.runtime = runtime
         self.isolation = current_isolation()
         self._channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = worker_env(sandbox_base(), runtime)
         env["PYTHONPATH"] = PACKAGE_PARENT
-        command = [sys.executable, "-c", f"from grader.worker.zygote import zygote_main; zygote_main({theirs.fileno()})"]
-        self._process = subprocess.Popen(
-            wrap_command(command, hide=[Path(h) for h in hide], show=[Path(s) for s in show]), env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
-            cwd=sandbox_base(), start_new_session=True,
-        )
+        namespaced = self.isolation.mode != "none"
+        command = [sys.executable, "-c", "from grader.worker.zygote import zygote_main; "
+                   f"zygote_main({theirs.fileno()}, {namespaced})"]
+        shown = [Path(s) for s in show]
+        with wrap_command(command, hide=[Path(h) for h in hide], show=shown) as wrapped:
+            self._process = subprocess.Popen(
+                wrapped.argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(), *wrapped.fds), cwd=sandbox_base(),
+                start_new_session=True,
+            )
         theirs.close()
-        self._previous = PREVIOUS
+        self._sandbox = asdict(worker_sandbox(shown))
+        # the zygote caps each submission's home unless the judge's own tmpfs shows there already (it mounts one
+        # when root, `grader.sandbox.disk`), and answers how full it is: it sees what its workers write to
+        self._zygote_homes = self.isolation.mode != "none" and not (ISSUE14 or PREVIOUS)
         self._base = str(sandbox_base())
         self._status: dict[str, Any] | None = None  # read lazily: the import overlaps the judge's own work
         self._zygote_pid: int | None = None
@@ -77,8 +91,8 @@ class Zygote:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         request = {"cwd": str(work), "env": worker_env(work, self.runtime), "limits": asdict(limits),
-                   "network_isolated": self.isolation.network == "namespace", "base": self._base,
-                   "previous": self._previous}
+                   "sandbox": self._sandbox, "base": self._base,
+                   "home_mb": limits.disk_mb if self._zygote_homes else 0}
         try:
             self._channel.settimeout(FORK_S)
             socket.send_fds(self._channel, [json.dumps(request).encode()], [req_r, resp_w, out, err])
@@ -94,7 +108,17 @@ class Zygote:
                 os.close(fd)
             raise OSError("the zygote did not fork a worker")
         pid = self._global_pid(int(reply["pid"]))
-        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
+        check = (lambda: self.home_full(folder)) if self._zygote_homes else None
+        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, home_check=check)
+
+    def home_full(self, folder: Path) -> bool:
+        """Is the home tmpfs `folder`'s workers write to full, as this zygote sees it (the judge may not)?"""
+        try:
+            self._channel.settimeout(FORK_S)
+            self._channel.sendall(json.dumps({"home_full": str(folder)}).encode())
+            return bool(json.loads(self._channel.recv(4096) or b"{}").get("full"))
+        except (OSError, ValueError):
+            return False
 
     @property
     def pid(self) -> int | None:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ class Worker:
     flags: set[str] = field(default_factory=set)
     cage: Cage = field(default_factory=Cage)
     started: bool = False  # the worker said it is ready to run student code (`grader.worker.serve`)
+    home_check: Callable[[], bool] | None = None  # how full its home is, where the judge cannot look itself
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait for its answer, killing the worker on timeout.
@@ -98,7 +100,7 @@ class Worker:
     def _exchange(self, message: dict[str, Any], deadline: float | None) -> dict[str, Any]:
         if not self.started:
             self._await_ready(deadline)
-        write_frame(self.req_fd, message)
+        write_frame(self.req_fd, message, deadline=deadline)  # a worker that stops reading cannot hold the judge
         return read_frame(self.resp_fd, deadline)
 
     def _await_ready(self, deadline: float | None) -> None:
@@ -149,6 +151,12 @@ class Worker:
             except subprocess.TimeoutExpired:
                 pass
 
+    def disk_full(self) -> bool:
+        """Did the worker fill its home's tmpfs (`grader.sandbox.disk`)? Asked of the zygote where only it sees it."""
+        from grader.sandbox.confine import home_full
+
+        return home_full(self.folder) or (self.home_check is not None and self.home_check())
+
     def output(self) -> tuple[str, str, bool]:
         """Student stdout and stderr, capped; True when either was cut."""
         out, cut_out = _read_capped(self.folder / "stdout.txt", self.limits.output_bytes)
@@ -156,14 +164,14 @@ class Worker:
         return out, _TF_LOG.sub("", err), cut_out or cut_err
 
     def close(self) -> None:
-        """Stop the worker; its folder stays for the next process of the same submission."""
-        try:
-            write_frame(self.req_fd, {"op": "exit"})
-        except OSError:
-            pass
+        """Stop the worker (killed, not asked: a request into a full pipe would wait for a worker that does not
+        read, and its output is flushed after every reply); its folder stays for the next process of the same
+        submission."""
         self.kill()
         if self.cage.out_of_memory():
             self.flags.add("memory-limit")
+        if self.disk_full():
+            self.flags.add("disk-limit")
         self.cage.close()
         for fd in (self.req_fd, self.resp_fd):
             try:
@@ -199,23 +207,27 @@ def _read_capped(path: Path, cap: int) -> tuple[str, bool]:
     return data[:cap].decode("utf-8", errors="replace"), len(data) > cap
 
 
-def make_folder() -> Path:
+def make_folder(disk_mb: int = 0) -> Path:
     """A fresh sandbox folder: the judge's files, and `home/`, the worker's cwd and HOME.
 
     The folder and the capture files are the judge's (read-only to the worker); when the grader
-    runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
-    from grader.sandbox import host
-    from grader.sandbox.isolation import sandbox_base, switches_uid
+    runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as,
+    and with `disk_mb` it is a tmpfs of that size (`grader.sandbox.disk`). Remove it with
+    `grader.sandbox.disk.release`."""
+    from grader.sandbox import disk, host
+    from grader.sandbox.isolation import judge_mounts_homes, sandbox_base, switches_uid
     from grader.sandbox.privileges import submission_uid
 
-    folder = Path(tempfile.mkdtemp(prefix="grader-", dir=sandbox_base()))
+    folder = Path(tempfile.mkdtemp(prefix=disk.folder_prefix(), dir=sandbox_base()))
     (folder / "home" / "tmp").mkdir(parents=True)
     for name in ("stdout.txt", "stderr.txt"):
         (folder / name).touch(mode=0o600)
-    if switches_uid():
-        uid = submission_uid()
+    uid = submission_uid() if switches_uid() else os.geteuid() if host.is_root() else -1
+    if uid > 0:
         for part in (folder / "home", folder / "home" / "tmp"):
             os.chown(part, uid, uid)
+    if disk_mb > 0 and judge_mounts_homes():
+        disk.mount_home(folder, uid, disk_mb)
     # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
     # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
     folder.chmod(0o555 if host.is_root() else 0o755)
@@ -245,21 +257,20 @@ def _open_capture(folder: Path, name: str) -> int:
 def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime(),
                hide: tuple[str, ...] = (), show: tuple[str, ...] = ()) -> Worker:
     """Start a worker with a fresh Python (pays TensorFlow's import) in `folder`."""
-    from grader.sandbox.isolation import PREVIOUS, namespaces_available, sandbox_base, wrap_command
+    from grader.sandbox.isolation import json_sandbox, sandbox_base, worker_sandbox, wrap_command
 
     work = folder / "home"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     env = worker_env(work, runtime)
     out, err = open_captures(folder)
+    shown = [Path(s) for s in show]
     command = [sys.executable, "-I", "-c", _BOOT, str(req_r), str(resp_w), json.dumps(asdict(limits)),
-               "1" if namespaces_available() else "0", str(sandbox_base()), "1" if PREVIOUS else "0"]
+               json_sandbox(worker_sandbox(shown)), str(sandbox_base())]
     try:
-        popen = subprocess.Popen(
-            wrap_command(command, hide=[Path(h) for h in hide], show=[Path(s) for s in show]),
-            pass_fds=(req_r, resp_w), cwd=work, env=env, stdin=subprocess.DEVNULL,
-            stdout=out, stderr=err, start_new_session=True,
-        )
+        with wrap_command(command, hide=[Path(h) for h in hide], show=shown) as wrapped:
+            popen = subprocess.Popen(wrapped.argv, pass_fds=(req_r, resp_w, *wrapped.fds), cwd=work, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
     finally:
         for fd in (out, err, req_r, resp_w):
             os.close(fd)
@@ -269,12 +280,13 @@ def start_cold(folder: Path, limits: WorkerLimits, *, runtime: Runtime = Runtime
 # -I ignores PYTHONPATH, so the boot line puts the grader's parent on sys.path itself.
 _BOOT = (
     "import sys; sys.path.insert(0, %r)\n"
-    "from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets, WorkerLimits\n"
+    "from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets, sandbox_from_json\n"
+    "from grader.sandbox.confine import WorkerLimits\n"
     "import json; apply_limits(WorkerLimits(**json.loads(sys.argv[3])))\n"
     "from pathlib import Path\n"
-    "guard_sockets() if sys.argv[4] == '0' else None\n"
-    "enter_worker_sandbox(Path.cwd().parent, Path(sys.argv[5]), namespaced=sys.argv[4] == '1',\n"
-    "                     previous=sys.argv[6] == '1')\n"
+    "sandbox = sandbox_from_json(sys.argv[4])\n"
+    "guard_sockets() if not sandbox.namespaced else None\n"
+    "enter_worker_sandbox(Path.cwd().parent, Path(sys.argv[5]), sandbox)\n"
     "sys.path.pop(0)\n"
     "from grader.worker.serve import serve\n"
     "serve(int(sys.argv[1]), int(sys.argv[2]))\n"

@@ -22,7 +22,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.confine import WorkerLimits
+from grader.sandbox.confine import WorkerLimits, home_full, prepare_home, settle_zygote
 
 PR_SET_DUMPABLE = 4
 # Signals the zygote ignores (SIGKILL and SIGSTOP cannot be; a dead or stopped zygote is replaced).
@@ -37,7 +37,7 @@ def thread_count() -> int:
         return -1
 
 
-def zygote_main(channel_fd: int) -> None:
+def zygote_main(channel_fd: int, namespaced: bool = False) -> None:
     """Run in the zygote process: import, check fork safety, then fork on every request."""
     import signal
 
@@ -54,6 +54,11 @@ def zygote_main(channel_fd: int) -> None:
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
     _shield()
+    if namespaced:
+        try:
+            settle_zygote()
+        except OSError:
+            pass  # each worker makes /proc's read-only paths so itself; a home tmpfs may then be refused
     channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
         try:
@@ -62,7 +67,11 @@ def zygote_main(channel_fd: int) -> None:
             os._exit(0)
         if not data:
             os._exit(0)  # the judge is gone
-        _fork_one(channel, json.loads(data), fds)
+        request = json.loads(data)
+        if "home_full" in request:  # the judge asks how full a home this zygote mounted is
+            channel.sendall(json.dumps({"full": home_full(Path(request["home_full"]))}).encode())
+            continue
+        _fork_one(channel, request, fds)
 
 
 def _shield() -> None:
@@ -85,6 +94,13 @@ def _unshield() -> None:
 
 
 def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    try:  # the submission's home: a size-limited tmpfs in this zygote's namespace, kept for its next workers
+        prepare_home(Path(request["cwd"]).parent, int(request.get("home_mb", 0)))
+    except OSError as exc:  # fail closed: no worker with an unbounded home (the judge starts one cold)
+        for fd in fds:
+            os.close(fd)
+        channel.sendall(json.dumps({"error": f"home: {exc}"}).encode())
+        return
     pid = os.fork()
     if pid == 0:
         channel.close()
@@ -98,7 +114,7 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: new session, own files, own env, limits, no privileges; then serve."""
     import signal
 
-    from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets
+    from grader.sandbox.confine import apply_limits, enter_worker_sandbox, guard_sockets, sandbox_from_json
     from grader.worker.serve import serve
 
     try:
@@ -114,10 +130,10 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         apply_limits(WorkerLimits(**request["limits"]))
-        if not request["network_isolated"]:
+        sandbox = sandbox_from_json(json.dumps(request["sandbox"]))
+        if not sandbox.namespaced:
             guard_sockets()
-        enter_worker_sandbox(Path(request["cwd"]).parent, Path(request["base"]),
-                             namespaced=request["network_isolated"], previous=request["previous"])
+        enter_worker_sandbox(Path(request["cwd"]).parent, Path(request["base"]), sandbox)
     except BaseException as exc:  # noqa: BLE001 - boot failed: say why where the judge looks (Worker.boot_error)
         os.write(2, f"{type(exc).__name__}: {exc}\n".encode(errors="replace"))
         os._exit(70)

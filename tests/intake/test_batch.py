@@ -153,3 +153,34 @@ def test_only_some_ids_of_a_folder(tmp_path: Path) -> None:
         select_ids(entries, ["alcie"])
     with pytest.raises(UsageError, match="no submission 'zed' in the paths given; the ids there: alice, bob, carol"):
         select_ids(entries, ["zed"])
+
+
+def test_special_entries_of_a_class_folder_are_submissions_looked_at_never_followed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shadow").write_text("root:*:1::\n")
+    (outside / "hidden").mkdir()
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").symlink_to(outside / "shadow")  # to a file: named like a file, by its stem
+    (folder / "bob").symlink_to(outside / "hidden", target_is_directory=True)
+    (folder / "dangling.py").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(folder / "carol.ipynb")  # never opened: discovering a pipe does not wait on it
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("class/dave.py")
+    entries = discover([folder])
+    assert entries == [Entry(i, folder / n) for i, n in [("alice", "alice.py"), ("bob", "bob"), ("carol", "carol.ipynb"),
+                                                          ("dangling", "dangling.py"), ("dave", "dave.py")]]
+
+
+def test_a_link_given_on_the_command_line_is_the_instructors_and_is_followed(tmp_path: Path) -> None:
+    touch(tmp_path, "store/alice.py")
+    (tmp_path / "mine.py").symlink_to(tmp_path / "store" / "alice.py")
+    (tmp_path / "class").symlink_to(tmp_path / "store", target_is_directory=True)
+    assert discover([tmp_path / "mine.py"]) == [Entry("alice", tmp_path / "store" / "alice.py")]
+    assert discover([tmp_path / "class"]) == [Entry("alice", tmp_path / "class" / "alice.py")]

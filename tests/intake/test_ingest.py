@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
+import stat
 import struct
 import zipfile
 import zlib
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SubmissionError
-from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest, submission_sha256
+from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest
 
 STUB = "concat.py"
 CODE = "import numpy as np\n\nx = 1\n"
@@ -398,69 +401,6 @@ def test_folder_file_over_the_limit_is_too_large(tmp_path: Path) -> None:
     assert error.message.startswith("concat.py is ")
 
 
-# --- hashes ----------------------------------------------------------------------------------
-
-def test_sha256_of_a_file_is_the_hash_of_its_bytes(tmp_path: Path) -> None:
-    path = tmp_path / "concat.py"
-    path.write_bytes(b"x = 1\n")
-    assert submission_sha256(path) == hashlib.sha256(b"x = 1\n").hexdigest()
-    assert ingest(path, STUB).sha256 == submission_sha256(path)
-
-
-def test_sha256_of_a_folder_covers_names_and_bytes(tmp_path: Path) -> None:
-    one, two = tmp_path / "one", tmp_path / "two"
-    for folder in (one, two):
-        (folder / "sub").mkdir(parents=True)
-        (folder / "concat.py").write_bytes(b"x = 1\n")
-        (folder / "sub" / "data.txt").write_bytes(b"abc")
-    expected = hashlib.sha256(b"concat.py\0x = 1\nsub/data.txt\0abc").hexdigest()
-    assert submission_sha256(one) == submission_sha256(two) == expected
-    assert submission_sha256(one) != submission_sha256(one / "concat.py")
-
-    (two / "sub" / "data.txt").rename(two / "sub" / "other.txt")
-    assert submission_sha256(two) != submission_sha256(one)  # a rename changes the hash
-    (one / "sub" / "data.txt").write_bytes(b"abd")
-    assert submission_sha256(one) != expected  # so does an edit
-
-
-def test_sha256_of_an_empty_folder(tmp_path: Path) -> None:
-    assert submission_sha256(tmp_path) == hashlib.sha256().hexdigest()
-
-
-def test_folder_ignores_symlinks_out_of_it(tmp_path: Path) -> None:
-    secret = tmp_path / "outside.py"
-    secret.write_text("instructor_secret = 1\n")
-    folder = tmp_path / "mallory"
-    folder.mkdir()
-    (folder / "concat.py").symlink_to(secret)
-    error = refused(folder)
-    assert error.kind == "not-found"
-    assert error.message == "The folder mallory holds no .py or .ipynb file; expected concat.py."
-
-
-def test_sha256_of_a_huge_file_reads_a_bounded_prefix_and_counts_its_size(tmp_path: Path) -> None:
-    path = tmp_path / "concat.py"
-    with path.open("wb") as handle:  # sparse: 1 GiB on paper, nothing on disk
-        handle.truncate(1 << 30)
-    opened: list[int] = []
-    real_open = Path.open
-
-    def counting_open(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        handle = real_open(self, *args, **kwargs)  # type: ignore[call-overload]
-        real_read = handle.read
-        handle.read = lambda n=-1: (opened.append(n), real_read(n))[1]  # type: ignore[method-assign]
-        return handle
-
-    import unittest.mock
-
-    with unittest.mock.patch.object(Path, "open", counting_open):
-        digest = submission_sha256(path, max_bytes=1000)
-    assert sum(n for n in opened if n > 0) <= 4000 and -1 not in opened
-    with path.open("r+b") as handle:
-        handle.truncate((1 << 30) + 1)
-    assert submission_sha256(path, max_bytes=1000) != digest  # the size is part of the hash
-
-
 # --- text as editors write it ------------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
@@ -522,3 +462,102 @@ def test_folder_keeps_the_other_code_files_within_the_limit(tmp_path: Path) -> N
     (tmp_path / "huge.py").write_bytes(b"#" * 300)
     source = ingest(tmp_path, STUB, max_bytes=200)
     assert dict(source.files) == {"helpers.py": "A = 1\n"}
+
+
+# --- links, pipes, sockets and devices: never followed, never opened --------------------------
+
+SECRET = "root:$6$instructor-only-secret:19000:0:99999:7:::\n"
+
+
+def make_special(path: Path, kind: str, target: Path) -> None:
+    """`kind` at `path`: a link to `target` (a file that is not the student's), a FIFO, a socket or a device."""
+    if kind == "link":
+        path.symlink_to(target)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(os.path.relpath(path))  # relative: socket paths are short
+    else:
+        os.mknod(path, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero: endless bytes if ever read
+
+
+SPECIAL_KINDS = ["link", "fifo", "socket"] + (["device"] if os.geteuid() == 0 else [])  # mknod needs root
+WORDS = {"link": "a symbolic link", "fifo": "a named pipe (FIFO)", "socket": "a socket", "device": "a device"}
+
+
+@pytest.fixture
+def secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "shadow"
+    path.write_text(SECRET)
+    return path
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+def test_a_special_entry_is_refused_as_what_it_is_and_never_read(tmp_path: Path, secret: Path, kind: str) -> None:
+    path = tmp_path / "concat.py"
+    make_special(path, kind, secret)
+    error = refused(path)
+    assert error.kind == "not-a-file"
+    assert error.message.startswith(f"concat.py is {WORDS[kind]}, not a file.")
+    assert "root:" not in error.message and "instructor-only" not in error.message
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+def test_a_special_file_in_a_folder_is_refused_when_it_is_the_submission(tmp_path: Path, secret: Path,
+                                                                        kind: str) -> None:
+    folder = tmp_path / "mallory"
+    (folder / "work").mkdir(parents=True)
+    make_special(folder / "work" / "concat.py", kind, secret)
+    (folder / "helpers.py").write_text("h = 1\n")
+    error = refused(folder)
+    assert error.kind == "not-a-file"
+    assert error.message.startswith(f"work/concat.py in the folder mallory is {WORDS[kind]}, not a file.")
+    assert "instructor-only" not in error.message
+
+
+@pytest.mark.parametrize("kind", SPECIAL_KINDS)
+def test_other_special_entries_of_a_folder_are_skipped_and_named_in_the_notes(tmp_path: Path, secret: Path,
+                                                                             kind: str) -> None:
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "concat.py").write_text(CODE)
+    make_special(folder / "helpers.py", kind, secret)  # a code file beside it: %run would read it
+    source = ingest(folder, STUB)
+    assert source.text == CODE and source.files == ()
+    assert source.notes == (f"Skipped in alice, not read: helpers.py ({WORDS[kind]}). The grader reads only the "
+                            "plain files of a submission.",)
+
+
+def test_a_linked_folder_inside_a_submission_is_not_entered(tmp_path: Path, secret: Path) -> None:
+    outside = tmp_path / "course" / "hidden"
+    outside.mkdir(parents=True)
+    (outside / "concat.py").write_text("def test_hidden_secret_case(): pass\n")
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    (folder / "work").symlink_to(outside, target_is_directory=True)
+    error = refused(folder)
+    assert error.kind == "not-found"  # work/concat.py was never seen
+    assert "hidden_secret" not in error.message
+
+
+def test_a_linked_member_of_a_zip_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sub.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        link = zipfile.ZipInfo("concat.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16  # what `zip --symlinks` stores
+        archive.writestr(link, "/etc/shadow")
+    error = refused(path)
+    assert error.kind == "not-a-file"
+    assert error.message.startswith("concat.py in sub.zip is a symbolic link, not a file.")
+
+
+def test_a_linked_side_file_in_a_zip_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "sub.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("concat.py", CODE)
+        link = zipfile.ZipInfo("helpers.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/shadow")
+    assert ingest(path, STUB).files == ()

@@ -29,8 +29,8 @@ def test_this_linux_machine_gets_the_linux_cage_and_says_which_isolation(choose_
     chosen = current_backend()
     assert isinstance(chosen, LinuxBackend) and current_backend() is chosen  # once per process
     sandbox = chosen.sandbox()
-    assert set(sandbox) == CONTRACT_KEYS
-    assert sandbox["mode"] == ("namespaces" if namespaces_available() else "none")
+    assert CONTRACT_KEYS <= set(sandbox) and set(sandbox) - CONTRACT_KEYS <= {"ipc", "syscalls", "disk"}
+    assert sandbox["mode"] == current_isolation().mode and (sandbox["mode"] == "none") != namespaces_available()
     assert {k: sandbox[k] for k in ("network", "filesystem", "uid")} == {
         k: current_isolation().to_dict()[k] for k in ("network", "filesystem", "uid")}
 

@@ -390,8 +390,168 @@ def test_a_folder_on_the_judges_pythonpath_or_in_opt_is_not_visible(tmp_path, co
     assert f"private-row-{MARK}" not in str(report)
 
 
+# -- 4 (issue 24). the kernel's shared objects: IPC, keyrings, user namespaces --------------------------------
+IPC = '''
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+CREATE = 0o1000 | 0o666  # IPC_CREAT | rw for all
+
+def made(result):
+    if result < 0:
+        raise OSError(ctypes.get_errno(), "refused")
+
+def look(what, call):
+    result = call()
+    print("RESULT", what, "FOUND" if result >= 0 else "absent", errno.errorcode.get(ctypes.get_errno(), ""), flush=True)
+
+KEY, QUEUE = __KEY__, b"/__MARK__"
+if "__ROLE__" == "plant":
+    attempt("shm", lambda: made(libc.shmget(KEY, 4 << 20, CREATE)))
+    attempt("sem", lambda: made(libc.semget(KEY, 1, CREATE)))
+    attempt("msg", lambda: made(libc.msgget(KEY, CREATE)))
+    attempt("mqueue", lambda: made(libc.mq_open(QUEUE, os.O_CREAT | os.O_RDWR, 0o666, None)))
+    for kind, call in (("shm", lambda: libc.shmget(0, 4096, CREATE)), ("sem", lambda: libc.semget(0, 1, CREATE))):
+        count = 0
+        while count < 100000 and call() >= 0:  # IPC_PRIVATE until the namespace's ids run out
+            count += 1
+        print("RESULT exhausted_" + kind, count, errno.errorcode.get(ctypes.get_errno(), ""), flush=True)
+else:
+    look("shm", lambda: libc.shmget(KEY, 0, 0))
+    look("sem", lambda: libc.semget(KEY, 0, 0))
+    look("msg", lambda: libc.msgget(KEY, 0))
+    look("mqueue", lambda: libc.mq_open(QUEUE, os.O_RDWR, 0, None))
+    attempt("fresh_shm", lambda: made(libc.shmget(0, 4096, CREATE)))
+    attempt("fresh_sem", lambda: made(libc.semget(0, 1, CREATE)))
+'''
+KEYS_AND_NAMESPACES = '''
+import ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+NR = {"add_key": 248, "request_key": 249, "keyctl": 250, "clone3": 435}  # x86-64
+
+def call(number, *args):
+    if libc.syscall(number, *args) < 0:
+        raise OSError(ctypes.get_errno(), "refused")
+
+attempt("add_key", lambda: call(NR["add_key"], b"user", b"__MARK__", b"secret", 6, -3))  # session keyring
+attempt("request_key", lambda: call(NR["request_key"], b"user", b"__MARK__", None, -3))
+attempt("keyctl_session", lambda: call(NR["keyctl"], 0, -3, 0))  # KEYCTL_GET_KEYRING_ID
+attempt("unshare_user", lambda: call(272, 0x10000000))  # unshare(CLONE_NEWUSER)
+attempt("unshare_mount", lambda: call(272, 0x00020000))
+attempt("clone3", lambda: call(NR["clone3"], None, 0))
+done = subprocess.run(["unshare", "-Ur", "id", "-u"], capture_output=True, text=True)
+print("RESULT unshare_Ur", "ALLOWED" if done.returncode == 0 else "denied", done.returncode, flush=True)
+'''
+
+
+def expected_mode() -> str:
+    """bubblewrap where it is installed, the mount script where it is not or is ruled out (GRADER_NO_BWRAP)."""
+    return "namespaces" if os.environ.get("GRADER_NO_BWRAP") or not shutil.which("bwrap") else "bubblewrap"
+
+
+def _host_sysv_keys() -> set[int]:
+    keys = set()
+    for kind in ("shm", "sem", "msg"):
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        keys |= {int(line.split()[0]) for line in lines if line.split()}
+    return keys
+
+
+def _host_has_queue(name: str) -> bool:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+    fd = libc.mq_open(name.encode(), os.O_RDONLY, 0, None)
+    if fd >= 0:
+        os.close(fd)
+        libc.mq_unlink(name.encode())
+    return fd >= 0
+
+
+@NAMESPACES
+def test_ipc_objects_of_one_submission_are_not_seen_by_the_next_and_die_with_the_worker(tmp_path, concat_plan):
+    key = 0x4A000000 + int(MARK[-6:], 16) % 0xFFFFF
+    source = IPC.replace("__KEY__", str(key)).replace("__MARK__", MARK)
+    host_before = len(_host_sysv_keys())
+    _, planted = grade(tmp_path, hostile(source.replace("__ROLE__", "plant")), concat_plan)
+    made = results(planted)
+    assert all(made[k] == "ALLOWED" for k in ("shm", "sem", "msg", "mqueue")), made  # usable, but its own
+    assert int(made["exhausted_shm"].split()[0]) > 0 and int(made["exhausted_sem"].split()[0]) > 0, made
+    assert key not in _host_sysv_keys() and not _host_has_queue("/" + MARK)  # nothing outlived the worker
+    assert len(_host_sysv_keys()) <= host_before  # nor any of the thousands of ids it used up
+    _, looked = grade(tmp_path, hostile(source.replace("__ROLE__", "look")), concat_plan)
+    seen = results(looked)
+    assert all(seen[k].startswith("absent") for k in ("shm", "sem", "msg", "mqueue")), seen
+    assert seen["fresh_shm"] == seen["fresh_sem"] == "ALLOWED", seen  # the ids it exhausted were its own
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    host_id = libc.shmget(0, 4096, 0o1000 | 0o600)  # and the host's own are all there
+    assert host_id >= 0
+    libc.shmctl(host_id, 0, None)  # IPC_RMID
+    assert planted["sandbox"]["ipc"] == "namespace per worker" and planted["sandbox"]["mode"] == expected_mode()
+
+
+@NAMESPACES
+def test_keyrings_and_nested_user_namespaces_are_refused(tmp_path, concat_plan):
+    _, report = grade(tmp_path, hostile(KEYS_AND_NAMESPACES.replace("__MARK__", MARK)), concat_plan)
+    seen = results(report)
+    assert {"add_key", "request_key", "keyctl_session", "unshare_user", "unshare_mount", "clone3",
+            "unshare_Ur"} <= set(seen), seen
+    assert all(outcome.startswith("denied") for outcome in seen.values()), seen
+    assert MARK not in Path("/proc/keys").read_text()
+    assert report["sandbox"]["syscalls"].startswith("keyrings, namespaces"), report["sandbox"]
+    assert report["sandbox"]["mode"] == expected_mode()
+
+
+# -- 7 (issue 24). a worker's writable space is bounded in total -------------------------------------------
+FILL_HOME = '''
+import errno
+written, error = 0, "none"
+chunk = b"x" * (1 << 20)
+for index in range(4096):  # far past any cap; 64 MB per file
+    try:
+        with open("fill-%d" % (index // 60), "ab") as handle:
+            handle.write(chunk)
+            handle.flush()
+        written += len(chunk)
+    except OSError as exc:
+        error = errno.errorcode.get(exc.errno, str(exc.errno))
+        break
+print("RESULT written_mb", written >> 20, flush=True)
+print("RESULT error", error, flush=True)
+raise OSError(errno.ENOSPC, "No space left on device")  # as a student's save that failed would
+'''
+
+
+@NAMESPACES
+def test_filling_the_home_folder_stops_at_the_submissions_cap_and_is_flagged(tmp_path, concat_plan):
+    from grader.course.assignments import Limits
+
+    plan = dataclasses.replace(concat_plan, limits=Limits(request_s=60, submission_s=120, max_file_mb=1, disk_mb=48))
+    _, report = grade(tmp_path, hostile(FILL_HOME), plan)
+    seen = results(report)
+    assert seen["error"] == "ENOSPC" and 40 <= int(seen["written_mb"]) <= 48, seen
+    assert "disk-limit" in report["flags"], report["flags"]
+    assert any("filled the 48 MB of disk space" in t["message"] for t in report["tests"]), report["tests"]
+    assert "MB home folder (tmpfs) per submission" in report["sandbox"]["disk"]
+    assert report["sandbox"]["mode"] == expected_mode()
+
+
+@pytest.mark.slow
+def test_the_kernel_and_disk_cases_hold_with_the_mount_script_where_bubblewrap_is_missing():
+    """The fallback gets the IPC namespace, the seccomp filter and the disk cap too (bwrap made unavailable)."""
+    env = dict(os.environ, GRADER_NO_BWRAP="1", PYTHONDONTWRITEBYTECODE="1")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
+                           "ipc_objects or keyrings or filling_the_home or no_rights_on_host"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert ("4 passed" if namespaces_available() else "4 skipped") in done.stdout, done.stdout[-1000:]
+
+
 # -- 1 (again). the same protections when the grader is an ordinary user ----------------------------------
-def _nonroot_script(user: str, home: Path) -> str:
+def _nonroot_script(user: str, home: Path, mode: str) -> str:
     """Shell for a private mount namespace: make Python and the checkout reachable by `user`, then run
     this file's hostile cases as `user`. Folders on the way that others cannot enter (/root, where pyenv
     and many CI checkouts live) are replaced by an empty tmpfs holding only what is needed."""
@@ -404,8 +564,10 @@ def _nonroot_script(user: str, home: Path) -> str:
     for index, path in enumerate(needed):
         lines.append(f"mkdir -p {path} && mount --bind /run/grader-nonroot/{index} {path}")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-               "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or signals_to_the_zygote"]
-    lines.append(f"cd {ROOT} && exec runuser -u {user} -- env HOME={home} PYTHONDONTWRITEBYTECODE=1 "
+               "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or signals_to_the_zygote "
+               "or ipc_objects or keyrings or filling_the_home"]
+    no_bwrap = "GRADER_NO_BWRAP=1 " if mode == "namespaces" else ""
+    lines.append(f"cd {ROOT} && exec runuser -u {user} -- env HOME={home} PYTHONDONTWRITEBYTECODE=1 {no_bwrap}"
                  f"GRADER_CACHE={home}/cache " + shlex.join(command))
     return "\n".join(lines)
 
@@ -421,14 +583,16 @@ def _first_closed(path: Path) -> Path | None:
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"),
                     reason="creating an ordinary user needs root, useradd and runuser")
-def test_the_hostile_cases_hold_for_a_grader_run_as_an_ordinary_user():
+@pytest.mark.parametrize("mode", ["bubblewrap", "namespaces"])
+def test_the_hostile_cases_hold_for_a_grader_run_as_an_ordinary_user(mode):
     user = "grader-hostile"
     if subprocess.run(["id", user], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
     home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
                                text=True, check=True).stdout.strip())
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _nonroot_script(user, home)],
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           _nonroot_script(user, home, mode)],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    # all seven ran and passed: none skipped (namespaces worked as that user), none failed
-    assert done.stdout.splitlines()[-1].startswith("7 passed, "), done.stdout[-2000:]
+    # all ten ran and passed: none skipped (namespaces worked as that user), none failed
+    assert done.stdout.splitlines()[-1].startswith("10 passed, "), done.stdout[-2000:]

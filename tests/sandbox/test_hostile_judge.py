@@ -11,6 +11,7 @@ who read `grader/protocol.py` could, without naming the grader anywhere.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -18,6 +19,7 @@ import textwrap
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import grader.judge.session as session_module
@@ -140,6 +142,47 @@ def test_a_megabyte_error_message_is_cut_before_any_pattern_runs(tmp_path: Path,
     assert result.status == "graded" and result.score == 0
     errors = [t.outcome.message for t in result.tests if t.outcome.outcome == "error"]
     assert errors and all(len(m) < 800 for m in errors)
+
+
+# Swaps the worker's request pipe for an empty one it never writes to, keeping the real one open: the judge's
+# pipe has a reader that never reads again (what a stopped or wedged worker looks like from the judge).
+STOPS_READING = in_call('''import fcntl, os, stat
+for fd in range(3, 256):
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            os.environ["KEEP"] = str(os.dup(fd))
+            os.dup2(os.pipe()[0], fd)
+            break
+    except OSError:
+        continue
+''')
+
+
+def test_a_worker_that_stops_reading_cannot_hold_the_judge(tmp_path: Path, concat_plan: Plan):
+    from grader.course.assignments import Limits
+    from grader.errors import WorkerTimeout
+    from grader.intake.extract import extract
+    from grader.intake.ingest import ingest
+    from grader.judge.grading import graded_names
+    from grader.judge.session import Submission
+
+    plan = dataclasses.replace(concat_plan, limits=Limits(request_s=3, submission_s=60, max_file_mb=1))
+    source = ingest(write(tmp_path, "concat.py", STOPS_READING), "concat.py")
+    stuck = Submission(extract(source, graded_names(plan.assignment)), plan.assignment, seed=1,
+                       launcher=plan.launcher(), limits=plan.limits)
+    X = np.zeros((1 << 16, 20), np.float32)  # 5 MB: far more than a pipe holds
+    w = [np.zeros((20, 3), np.float32), np.zeros(3, np.float32)]
+    try:
+        stuck.call("forward", X=X[:2], w1=w, w2=w)  # answered; from then on the worker reads nothing
+        with pytest.raises(WorkerTimeout):
+            stuck.call("forward", X=X, w1=w, w2=w)
+        assert "timeout" in stuck.flags
+    finally:
+        stuck.close()  # kills first: nothing more is written into the full pipe
+    honest = tmp_path / "next"
+    honest.mkdir()
+    result = grade_submission(write(honest, "concat.py", SOLUTION), concat_plan, submission_id="next")
+    assert (result.status, result.score) == ("graded", 10)  # the same judge goes on
 
 
 SITE_KILLER = '''

@@ -475,8 +475,8 @@ def graded(tmp_path, monkeypatch, concat_plan):
     folders: list[Path] = []
     original = session_module.make_folder
 
-    def recording_make_folder() -> Path:
-        folder = original()
+    def recording_make_folder(*args: int) -> Path:
+        folder = original(*args)
         folders.append(folder)
         return folder
 

@@ -45,14 +45,15 @@ def test_wrap_command_runs_with_no_network_and_a_readonly_course(tmp_path):
     command = [sys.executable, "-c", PROBE, str(port), str(ROOT), str(hidden)]
     wrapped = wrap_command(command, hide=[hidden])
     if not namespaces_available():
-        assert wrapped == command
+        assert wrapped.argv == command and wrapped.fds == ()
         assert current_isolation().network == "python-guard"
         return
     stated = current_isolation().to_dict()
     assert {k: stated[k] for k in ("network", "filesystem", "dev", "proc")} == {
         "network": "namespace", "filesystem": "namespace", "dev": "minimal", "proc": "masked"}
     assert stated["uid"].startswith("unprivileged")
-    done = subprocess.run(wrapped, capture_output=True, text=True, timeout=60)
+    with wrapped:
+        done = subprocess.run(wrapped.argv, capture_output=True, text=True, timeout=60, pass_fds=wrapped.fds)
     try:
         assert done.returncode == 0, done.stderr
         assert "NET-CLOSED" in done.stdout

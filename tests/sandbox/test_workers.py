@@ -33,3 +33,33 @@ def test_cold_worker_runs_with_limits_and_is_killed(tmp_path):
     assert not worker.alive()
     worker.close()
     assert os.path.isdir(folder)
+
+
+def test_closing_a_worker_whose_request_pipe_is_full_kills_it_and_never_writes(tmp_path):
+    """A worker that stopped reading with its pipe full: closing it must neither block nor write into the pipe."""
+    import subprocess
+    import threading
+
+    from grader.sandbox.workers import Worker
+
+    req_r, req_w = os.pipe()
+    resp_r, resp_w = os.pipe()
+    stuck = subprocess.Popen(["sleep", "600"], pass_fds=(req_r, resp_w), start_new_session=True)
+    os.close(resp_w)
+    os.set_blocking(req_w, False)
+    try:
+        while True:
+            os.write(req_w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    os.set_blocking(req_w, True)  # as the judge's descriptor was before any write with a deadline
+    worker = Worker(pid=stuck.pid, req_fd=req_w, resp_fd=resp_r, folder=tmp_path, limits=WorkerLimits(), popen=stuck)
+    closing = threading.Thread(target=worker.close, daemon=True)
+    closing.start()
+    closing.join(60)
+    try:
+        assert not closing.is_alive(), "closing the worker blocked on its full pipe"
+        assert stuck.poll() is not None  # killed
+    finally:
+        stuck.kill()
+        os.close(req_r)
