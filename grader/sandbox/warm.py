@@ -93,8 +93,20 @@ class Zygote:
             for fd in (req_w, resp_r):
                 os.close(fd)
             raise OSError("the zygote did not fork a worker")
-        pid = self._global_pid(int(reply["pid"]))
-        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits)
+        ns_pid = int(reply["pid"])
+        pid = self._global_pid(ns_pid)
+        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits,
+                      reap=lambda wait: self.exit_status(ns_pid, wait))
+
+    def exit_status(self, ns_pid: int, wait: float = 0.0) -> int | None:
+        """How a worker forked from this zygote ended (its exit status), or None while it runs or if unknown."""
+        try:
+            self._channel.settimeout(FORK_S)
+            self._channel.sendall(json.dumps({"status": ns_pid, "wait": wait}).encode())
+            status = json.loads(self._channel.recv(4096) or b"{}").get("status")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return status if type(status) is int else None
 
     @property
     def pid(self) -> int | None:

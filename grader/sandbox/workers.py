@@ -17,12 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import WorkerCrashed, WorkerTimeout
-from grader.protocol import read_frame, write_frame
+from grader.errors import WorkerCrashed, WorkerTampered, WorkerTimeout
+from grader.protocol import TAMPER_STATUS, Seal, UnsealedReply, read_frame, tamper_report, write_frame
 from grader.sandbox.cage import Cage
 from grader.sandbox.confine import WorkerLimits
 
@@ -74,34 +75,46 @@ class Worker:
     popen: subprocess.Popen[bytes] | None = None
     flags: set[str] = field(default_factory=set)
     cage: Cage = field(default_factory=Cage)
+    seal: Seal = field(default_factory=Seal)  # this worker's key: sent with the load request, checks each reply
+    reap: Callable[[float], int | None] | None = None  # a forked worker's exit status, from its zygote
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its answer, killing the worker on timeout."""
+        """Send one request and wait for its answer, killing the worker on timeout. Raises WorkerTampered when
+        the worker's tamper checks stopped it (its report, an unsealed reply, or its exit status says so)."""
         deadline = time.monotonic() + timeout
+        if message.get("op") == "load":
+            message = {**message, "seal": self.seal.key.hex()}
         try:
-            write_frame(self.req_fd, message)
-            return read_frame(self.resp_fd, deadline)
+            write_frame(self.req_fd, message, self.seal)
+            return read_frame(self.resp_fd, deadline, self.seal)
         except WorkerTimeout:
             self.kill()
             self.flags.add("timeout")
             raise
-        except (BrokenPipeError, ConnectionResetError):
-            raise WorkerCrashed("the worker process ended", exit_code=self.exit_code()) from None
-        except WorkerCrashed as exc:
-            raise WorkerCrashed(str(exc), exit_code=self.exit_code()) from None
+        except UnsealedReply as exc:
+            self.kill()
+            raise WorkerTampered([tamper_report(exc.message)]) from None
+        except (BrokenPipeError, ConnectionResetError, WorkerCrashed) as exc:
+            code = self.exit_code(wait=1.0)
+            if code == TAMPER_STATUS:
+                raise WorkerTampered([{"event": "unknown: the worker ended with the tamper checks' status, "
+                                                "its report did not arrive"}]) from None
+            text = str(exc) if isinstance(exc, WorkerCrashed) else "the worker process ended"
+            raise WorkerCrashed(text, exit_code=code) from None
 
     def alive(self) -> bool:
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
-        return self.exit_code() is None
+        return self.exit_code(wait=0.0 if self.popen is None else 0.5) is None
 
-    def exit_code(self) -> int | None:
+    def exit_code(self, wait: float = 0.5) -> int | None:
+        """The exit status once the process has ended (waiting up to `wait` seconds), else None."""
         if self.popen is None:
-            return None
+            return self.reap(wait) if self.reap is not None else None
         try:
-            return self.popen.wait(timeout=0.5)
+            return self.popen.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             return None
 
