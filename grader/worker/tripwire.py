@@ -54,7 +54,8 @@ REWIRING = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 # every assignment's reference, corpus and bundled examples, and on the Keras idioms of the lectures.
 CONSUMERS = (
     ("traceback", "extract_stack"), ("traceback", "StackSummary._extract_from_extended_frame_gen"),
-    ("logging", "Logger.findCaller"), ("collections", "namedtuple"), ("typing", "_caller"), ("enum", "_make_class_unpicklable"),
+    ("logging", "Logger.findCaller"), ("collections", "namedtuple"), ("typing", "_caller"),
+    ("enum", "EnumType._create_"), ("subprocess", "_text_encoding"),
     ("absl.logging", "ABSLLogger.findCaller"), ("absl.logging", "_fast_stack_trace"),
     ("typing_extensions", "_caller"), ("typing_extensions", "_has_generic_or_protocol_as_origin"),
     ("tensorflow.python.util.tf_decorator", "make_decorator"),
@@ -67,10 +68,18 @@ CONSUMERS = (
 ALLOW, BOTTOM = "allow", "bottom"
 
 
+STDLIB_CONSUMERS = frozenset({"traceback", "logging", "collections", "typing", "enum", "subprocess"})
+
+
 def consumer_codes(names: Iterable[tuple[str, str]] = CONSUMERS) -> frozenset[types.CodeType]:
-    """The code objects of the consumers that are loaded (a missing module or name is left out)."""
+    """The code objects of the consumers: the standard library's imported now (student code may import them
+    later), a library's only if it is loaded (a missing module or name is left out)."""
+    import importlib
+
     found = set()
     for module_name, dotted in names:
+        if module_name in STDLIB_CONSUMERS:
+            importlib.import_module(module_name)
         target: Any = sys.modules.get(module_name)
         for part in dotted.split("."):
             target = getattr(target, part, None)

@@ -141,15 +141,17 @@ def read_request(fd: int, _read_exact: Any = read_exact, _unpack: Any = HEADER.u
 
 def npy_bytes(array: Any, _repr: Any = repr, _len: Any = len, _tobytes: Any = np.ndarray.tobytes,
               _magic: bytes = NPY_MAGIC, _align: int = NPY_ALIGN) -> bytes:
-    """`array` as the `.npy` file `np.save` writes (format 1.0, C order), without NumPy's Python code."""
-    head = "{'descr': %s, 'fortran_order': False, 'shape': %s, }" % (_repr(array.dtype.str), _repr(array.shape))
+    """`array` as the `.npy` file `np.save` writes (format 1.0), without NumPy's Python code."""
+    fortran = array.flags.f_contiguous and not array.flags.c_contiguous
+    head = "{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % (_repr(array.dtype.str), _repr(fortran),
+                                                                   _repr(array.shape))
     pad = _align - (10 + _len(head) + 1) % _align
     if pad == _align:
         pad = 0
     head = head + " " * pad + "\n"
     size = _len(head)
     return _magic + b"\x01\x00" + (size & 0xFF).to_bytes(1, "little") + (size >> 8).to_bytes(1, "little") \
-        + head.encode("latin1") + _tobytes(array)
+        + head.encode("latin1") + _tobytes(array, "F" if fortran else "C")
 
 
 def encode_reply(message: dict[str, Any], _npy: Any = npy_bytes, _encode: Any = _ENCODE, _pack: Any = HEADER.pack,
@@ -168,17 +170,20 @@ def encode_reply(message: dict[str, Any], _npy: Any = npy_bytes, _encode: Any = 
         kind = _type(value)
         if kind is _dict:
             copy: Any = {}
-            for key, item in _tuple(value.items()):
+            items = _tuple(value.items())
+            for key, _ in items:
                 if _type(key) is not _str:
                     raise _type_error("a reply's keys must be text")
                 copy[key] = None
+            for key, item in items[::-1]:  # popped in order: arrays are numbered as the protocol numbers them
                 stack.append((item, copy, key))
         elif kind is _list or kind is _tuple:
-            copy = [None] * _len(value)
-            index = 0
-            for item in _tuple(value):
+            items = _tuple(value)
+            copy = [None] * _len(items)
+            index = _len(items)
+            for item in items[::-1]:
+                index -= 1
                 stack.append((item, copy, index))
-                index += 1
         elif kind is _str or kind is _int or kind is _float or kind is _bool or value is None:
             copy = value
         elif kind is _ndarray and value.dtype.kind in _kinds and not value.dtype.hasobject:
