@@ -53,7 +53,8 @@ REWIRING = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 # Library functions that take a frame and give back only text or numbers (module, dotted name). Measured on
 # every assignment's reference, corpus and bundled examples, and on the Keras idioms of the lectures.
 CONSUMERS = (
-    ("traceback", "extract_stack"), ("traceback", "StackSummary._extract_from_extended_frame_gen"),
+    ("traceback", "extract_stack"), ("traceback", "format_stack"), ("traceback", "print_stack"),
+    ("traceback", "StackSummary._extract_from_extended_frame_gen"),
     ("logging", "Logger.findCaller"), ("collections", "namedtuple"), ("typing", "_caller"),
     ("enum", "EnumType._create_"), ("subprocess", "_text_encoding"),
     ("absl.logging", "ABSLLogger.findCaller"), ("absl.logging", "_fast_stack_trace"),

@@ -391,10 +391,13 @@ def test_a_folder_on_the_judges_pythonpath_or_in_opt_is_not_visible(tmp_path, co
 
 
 # -- 1 (again). the same protections when the grader is an ordinary user ----------------------------------
-def _nonroot_script(user: str, home: Path) -> str:
+def _nonroot_script(user: str, home: Path, *, target: str = __file__,
+                    keyword: str = "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or "
+                                   "signals_to_the_zygote") -> str:
     """Shell for a private mount namespace: make Python and the checkout reachable by `user`, then run
-    this file's hostile cases as `user`. Folders on the way that others cannot enter (/root, where pyenv
-    and many CI checkouts live) are replaced by an empty tmpfs holding only what is needed."""
+    `target`'s hostile cases (`keyword`, default this file's) as `user`. Folders on the way that others cannot
+    enter (/root, where pyenv and many CI checkouts live) are replaced by an empty tmpfs holding only what is
+    needed."""
     needed = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), ROOT]
     blocked = sorted({_first_closed(p) for p in needed} - {None}, key=lambda p: len(p.parts))
     lines = ["set -e", "mkdir -p /run/grader-nonroot"]
@@ -403,8 +406,7 @@ def _nonroot_script(user: str, home: Path) -> str:
     lines += [f"mount -t tmpfs -o mode=0755 tmpfs {folder}" for folder in blocked]
     for index, path in enumerate(needed):
         lines.append(f"mkdir -p {path} && mount --bind /run/grader-nonroot/{index} {path}")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-               "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or signals_to_the_zygote"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target, "-k", keyword]
     lines.append(f"cd {ROOT} && exec runuser -u {user} -- env HOME={home} PYTHONDONTWRITEBYTECODE=1 "
                  f"GRADER_CACHE={home}/cache " + shlex.join(command))
     return "\n".join(lines)

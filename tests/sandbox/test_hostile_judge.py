@@ -213,12 +213,12 @@ def test_escape_sequences_in_a_message_never_reach_the_terminal(tmp_path: Path):
 
 # --- 8. forged probe answers ----------------------------------------------------------------------
 
-def test_the_stub_with_a_forged_request_loop_is_flagged_and_scores_zero(tmp_path: Path, concat_plan: Plan):
+def test_the_stub_with_a_forged_request_loop_is_held_unrun_and_scores_nothing(tmp_path: Path, concat_plan: Plan):
     result = grade_submission(write(tmp_path, "concat.py", FORGED_LOOP), concat_plan, submission_id="forged")
-    assert result.score == 0 and result.max_score == 10
-    assert "tampering" in result.flags
-    assert result.error is not None and result.error["kind"] == "tampering"
-    assert "grader.worker" in result.error["message"]
+    assert result.status == "held" and result.score == 0 and result.max_score == 10
+    assert "tampering" in result.flags and result.error is None
+    assert result.held is not None and "grader.worker" in result.held["message"]
+    assert result.held["events"][0]["event"] == "imports grader.worker.serve"
     assert any(note.startswith("tampering: line ") for note in result.internal)
 
 
