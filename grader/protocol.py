@@ -37,6 +37,7 @@ MAX_ARRAYS = 256 * 1024 * 1024  # array bytes in one message; decoded arrays nev
 MAX_REFERENCES = 65536
 ARRAY_KEY = "__ndarray__"
 SEAL_PREFIX = b"GRS1"
+MAX_REPORT = 4096  # bytes of an unsealed frame decoded, to read the tripwire's report
 SEAL_BYTES = 32
 TAMPER_STATUS = 86  # a worker's exit status when its tripwire ended it (any other status is a crash)
 
@@ -233,13 +234,23 @@ def read_frame(fd: int, deadline: float | None = None, seal: Seal | None = None)
         raise ProtocolError("malformed frame header")
     body = _read_exact(fd, json_len, deadline)
     blob = _read_exact(fd, blob_len, deadline)
-    if seal is not None and not seal.verify(_read_exact(fd, SEAL_BYTES, deadline), header, body, blob):
-        try:
-            message: dict[str, Any] | None = _decode(body, blob)
-        except ProtocolError:
-            message = None
+    if seal is not None and not seal.verify(_seal_of(fd, deadline), header, body, blob):
+        message: dict[str, Any] | None = None
+        if json_len <= MAX_REPORT and blob_len == 0:  # the tripwire's report is small; a forgery is not decoded
+            try:
+                message = _decode(body, blob)
+            except ProtocolError:
+                pass
         raise UnsealedReply(message)
     return _decode(body, blob)
+
+
+def _seal_of(fd: int, deadline: float | None) -> bytes | bytearray:
+    """The seal after a frame; none at all (the writer ended right after the frame) is a wrong seal."""
+    try:
+        return _read_exact(fd, SEAL_BYTES, deadline)
+    except WorkerCrashed:
+        return b""
 
 
 def _decode(body: bytearray, blob: bytearray) -> dict[str, Any]:
