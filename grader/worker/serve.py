@@ -115,8 +115,17 @@ def run_jobs(channel: list[Any], go: Any, done: Any, arm: Any) -> None:
                 result = ("ok", state["plain"](_call(message, state)))
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
             result = ("error", _failure(exc))
+        _flush()  # what the student printed is on disk before the reply, even if the worker is killed later
         channel[1] = result
         done.release()
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - the student may have replaced or closed the stream
+            pass
 
 
 def _failure(exc: BaseException) -> dict[str, Any]:

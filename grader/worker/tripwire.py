@@ -102,7 +102,7 @@ def install(resp_fd: int) -> tuple[Callable[..., None], Callable[[str, Any], Non
 def _make(resp_fd: int) -> tuple[Callable[[str, tuple[Any, ...]], None], Callable[..., None],
                                   Callable[[str, Any], None]]:
     """The hook and its state, all closures: nothing here is reachable from a module's globals."""
-    type_, str_, int_, len_, frozenset_, set_, tuple_ = type, str, int, len, frozenset, set, tuple
+    type_, str_, int_, len_, frozenset_, set_ = type, str, int, len, frozenset, set
     code_type, function_type, base_exception = types.CodeType, types.FunctionType, BaseException
     getframe, get_ident, exit_, write, set_blocking = sys._getframe, _thread.get_ident, os._exit, os.write, os.set_blocking
     startswith, endswith, rpartition, encode = str.startswith, str.endswith, str.rpartition, str.encode

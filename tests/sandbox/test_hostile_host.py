@@ -391,6 +391,17 @@ def test_a_folder_on_the_judges_pythonpath_or_in_opt_is_not_visible(tmp_path, co
 
 
 # -- 1 (again). the same protections when the grader is an ordinary user ----------------------------------
+def run_as_ordinary_user(**script: str) -> subprocess.CompletedProcess[str]:
+    """Run hostile cases (`_nonroot_script`'s `target` and `keyword`) with pytest as a freshly created ordinary user."""
+    user = "grader-hostile"
+    if subprocess.run(["id", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
+    home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
+                               text=True, check=True).stdout.strip())
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           _nonroot_script(user, home, **script)], capture_output=True, text=True, timeout=1200)
+
+
 def _nonroot_script(user: str, home: Path, *, target: str = __file__,
                     keyword: str = "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or "
                                    "signals_to_the_zygote") -> str:
@@ -424,13 +435,7 @@ def _first_closed(path: Path) -> Path | None:
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"),
                     reason="creating an ordinary user needs root, useradd and runuser")
 def test_the_hostile_cases_hold_for_a_grader_run_as_an_ordinary_user():
-    user = "grader-hostile"
-    if subprocess.run(["id", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
-    home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
-                               text=True, check=True).stdout.strip())
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _nonroot_script(user, home)],
-                          capture_output=True, text=True, timeout=900)
+    done = run_as_ordinary_user()
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     # all seven ran and passed: none skipped (namespaces worked as that user), none failed
     assert done.stdout.splitlines()[-1].startswith("7 passed, "), done.stdout[-2000:]

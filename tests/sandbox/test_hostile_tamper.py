@@ -19,6 +19,8 @@ import pytest
 
 from grader.judge.grading import grade_submission
 
+from test_hostile import WRONG  # (pytest imports test files by their name) the wrong block: only net1
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "concat" / "solution.py").read_text(encoding="utf-8")
 
@@ -61,16 +63,7 @@ def _climb(frame):
 
 def _attack():
 __BODY__
-
-
-class ConcatBlock(tf.keras.Model):
-    def __init__(self, net1, net2, axis=-1):
-        super().__init__()
-        self.net1 = net1
-
-    def call(self, X):
-        return self.net1(X)
-
+''' + WRONG + '''
 
 ConcatBlock.forged = _attack()  # the class needs it, so this runs when the submission is loaded
 '''
@@ -259,23 +252,13 @@ def test_honest_work_naming_the_grader_keeps_full_marks_and_no_flag(tmp_path: Pa
     assert (result.status, result.score, result.flags, result.held) == ("graded", 10, (), None)
 
 
-def _nonroot_script(user: str, home: Path) -> str:
-    from test_hostile_host import _nonroot_script as host_script  # (pytest imports test files by their name)
-
-    return host_script(user, home, target=__file__, keyword="forgery_that_reaches or module_written or percent_run")
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"),
                     reason="creating an ordinary user needs root, useradd and runuser")
 def test_the_forgeries_are_held_for_a_grader_run_as_an_ordinary_user():
-    user = "grader-hostile"
-    if subprocess.run(["id", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
-    home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
-                               text=True, check=True).stdout.strip())
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _nonroot_script(user, home)],
-                          capture_output=True, text=True, timeout=1200)
+    from test_hostile_host import run_as_ordinary_user  # (pytest imports test files by their name)
+
+    done = run_as_ordinary_user(target=__file__, keyword="forgery_that_reaches or module_written or percent_run")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert done.stdout.splitlines()[-1].startswith(f"{len(ATTACKS) + 2} passed"), done.stdout[-2000:]
 
