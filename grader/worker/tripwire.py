@@ -65,6 +65,7 @@ CONSUMERS = (
     ("tensorflow.python.util.traceback_utils", "_process_traceback_frames"),
     ("tensorflow.python.platform.tf_logging", "_logger_find_caller"),
     ("keras.src.utils.traceback_utils", "_process_traceback_frames"),
+    ("tf_keras.src.utils.traceback_utils", "_process_traceback_frames"),  # --keras legacy
 )
 ALLOW, BOTTOM = "allow", "bottom"
 
