@@ -105,7 +105,8 @@ def _make(resp_fd: int) -> tuple[Callable[[str, tuple[Any, ...]], None], Callabl
     """The hook and its state, all closures: nothing here is reachable from a module's globals."""
     type_, str_, int_, len_, frozenset_, set_ = type, str, int, len, frozenset, set
     code_type, function_type, base_exception = types.CodeType, types.FunctionType, BaseException
-    getframe, get_ident, exit_, write, set_blocking = sys._getframe, _thread.get_ident, os._exit, os.write, os.set_blocking
+    getframe, get_ident, exit_, write = sys._getframe, _thread.get_ident, os._exit, os.write
+    set_blocking = getattr(os, "set_blocking", None)  # (not on Windows before 3.12: a blocking write there)
     startswith, endswith, rpartition, encode = str.startswith, str.endswith, str.rpartition, str.encode
     quote, pack, magic, zero_tag, status = _json.encode_basestring_ascii, HEADER.pack, MAGIC, b"\0" * SEAL_BYTES, TAMPER_STATUS
     watched, frame_attributes, rewiring, allow, bottom = WATCHED, FRAME_ATTRIBUTES, REWIRING, ALLOW, BOTTOM
@@ -219,7 +220,8 @@ def _make(resp_fd: int) -> tuple[Callable[[str, tuple[Any, ...]], None], Callabl
             via = rpartition(site.f_code.co_filename, "/")[2] + ":" + site.f_code.co_name
         body = encode('{"tampered": {"event": %s, "file": %s, "line": %d, "via": %s}}'
                       % (quote(event), quote(file), line if type_(line) is int_ else 0, quote(via)))
-        set_blocking(resp_fd, False)
+        if set_blocking is not None:
+            set_blocking(resp_fd, False)
         write(resp_fd, pack(magic, len_(body), 0) + body + zero_tag)
 
     return hook, arm, trip
