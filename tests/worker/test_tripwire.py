@@ -114,17 +114,32 @@ def test_a_thread_pool_cannot_launder_the_call(tmp_path: Path):
 def test_code_compiled_at_run_time_is_the_students_whatever_file_it_names(tmp_path: Path, filename: str):
     inner = 'import sys\ndef sneaky():\n    return sys._getframe(1)\n'
     code = (f'ns = {{}}\nexec(compile({inner!r}, {filename!r}, "exec"), ns)\n'
-            'import functools\ncall = functools.partial(ns["sneaky"])\nf = call()\n')
+            'import threading\nt = threading.Thread(target=ns["sneaky"])\nt.start()\nt.join()\n')
     status, report, _ = run_student(tmp_path, code)
+    # "sys._getframe", not "... in a thread your code started": the thread's only frame was known as the student's
     assert status == TAMPER_STATUS and report["event"] == "sys._getframe"
-    assert (report["file"], report["line"]) == ("submission.py", 5)
+    assert report["file"] == filename.rpartition("/")[2]
 
 
 def test_a_function_built_from_compiled_code_is_the_students(tmp_path: Path):
     code = ('import types, sys\nco = compile("def f():\\n    return sys._getframe()", "/lib/x.py", "exec").co_consts[0]\n'
-            'f = types.FunctionType(co, {"sys": sys})\nsorted([1], key=lambda x: f())\n')
+            'f = types.FunctionType(co, {"sys": sys})\nimport threading\nt = threading.Thread(target=f)\nt.start()\nt.join()\n')
     status, report, _ = run_student(tmp_path, code)
     assert status == TAMPER_STATUS and report["event"] == "sys._getframe"
+
+
+def test_code_put_into_a_function_of_the_students_is_the_students(tmp_path: Path):
+    code = ('import sys\nco = compile("def g():\\n    return sys._getframe()", "/lib/keras/x.py", "exec").co_consts[0]\n'
+            'def f():\n    pass\nf.__code__ = co\nf.__globals__["sys"] = sys\n'
+            'import threading\nt = threading.Thread(target=f)\nt.start()\nt.join()\n')  # no frame of the student's below f
+    status, report, _ = run_student(tmp_path, code)
+    assert status == TAMPER_STATUS and report["event"] == "sys._getframe"
+
+
+def test_a_bare_thread_running_a_c_function_cannot_hide_the_caller(tmp_path: Path):
+    code = 'import _thread, gc, time\n_thread.start_new_thread(gc.get_objects, ())\ntime.sleep(5)\n'
+    status, report, _ = run_student(tmp_path, code)
+    assert status == TAMPER_STATUS and report["event"] == "gc.get_objects in a thread your code started"
 
 
 def test_rewiring_a_grader_function_trips_whoever_does_it(tmp_path: Path):
