@@ -22,8 +22,9 @@ thread pool or `tf.nest.map_structure` running the call for the student change n
 walk stops at the first frame of student code (trip) or of a known *consumer*: library code that
 uses a frame and gives back only text or numbers (`traceback.extract_stack`, `logging`'s
 `findCaller`, TensorFlow's decorators and traceback filters, measured on the assignments). A walk
-that ends without either is the grader's own work (allowed) in the worker's two threads, and a
-laundered call in any other thread (trip).
+that ends without either is, for a frame, the grader's own work in the worker's two threads (allowed)
+and a laundered call in any other thread (trip); a gc walk, a tracer, ctypes or a new code object trips
+wherever the walk ends (no library does these on its own while a submission is graded: measured).
 
 Not caught here, and why the request loop is built the way it is: reading `f_back`, `f_locals` or a
 function's `__globals__`, writing `vars(module)[name]` or a closure cell raise no audit event. So the
@@ -168,11 +169,16 @@ def _make(resp_fd: int) -> tuple[Callable[[str, tuple[Any, ...]], None], Callabl
                 register(args[2])  # code the student put into a function of theirs is theirs
             return
         found = walk(frame, True)
-        if found is allow or (found is bottom and thread in armed["trusted"]):
-            return
+        if found is allow or (found is bottom and thread in armed["trusted"] and frame_only(event, args)):
+            return  # no student code asked: the grader's or a library's own use of a frame
         name = event if event != "object.__getattr__" else args[1]
-        trip(name if found is not bottom else name + " in a thread your code started",
-             None if found is bottom else found, frame)
+        laundered = found is bottom and thread not in armed["trusted"]
+        trip(name + " in a thread your code started" if laundered else name, None if found is bottom else found, frame)
+
+    def frame_only(event: str, args: tuple[Any, ...]) -> bool:
+        """Events libraries raise on their own (frames); gc walks, tracers, ctypes and new code objects are never
+        the grader's or a library's own doing here, whoever is on the stack."""
+        return event == "sys._getframe" or event == "object.__getattr__"
 
     def walk(frame: Any, acquiring: bool) -> Any:
         """The first student frame above `frame`; `allow` at a consumer (when `acquiring`) or at the import of

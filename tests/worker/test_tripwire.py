@@ -30,13 +30,17 @@ arm, trip = tripwire.install(int(sys.argv[2]))
 student = os.path.join(os.getcwd(), "submission.py")
 
 def run_statements(code, path):
-    exec(compile(code, path, "exec"), {"__name__": "submission", "__file__": path})
+    namespace = {"__name__": "submission", "__file__": path}
+    exec(compile(code, path, "exec"), namespace)
+    return namespace
 
 arm(files=[student], run_statements=run_statements.__code__, consumers=tripwire.consumer_codes(),
     trusted=[threading.get_ident()], extract_gen=traceback.StackSummary._extract_from_extended_frame_gen.__func__.__code__,
     grader_files=[tripwire.__file__], loader_exec=_loader_exec(), genuine_import=_library_imports(os.getcwd()))
 source = open(student).read()
-run_statements(source, student)
+namespace = run_statements(source, student)
+if "PROBE_CALLS" in namespace:  # as a probe calls what the submission defines, with no student frame below
+    namespace["PROBE_CALLS"]()
 print("SURVIVED", flush=True)
 '''
 
@@ -140,6 +144,13 @@ def test_a_bare_thread_running_a_c_function_cannot_hide_the_caller(tmp_path: Pat
     code = 'import _thread, gc, time\n_thread.start_new_thread(gc.get_objects, ())\ntime.sleep(5)\n'
     status, report, _ = run_student(tmp_path, code)
     assert status == TAMPER_STATUS and report["event"] == "gc.get_objects in a thread your code started"
+
+
+@pytest.mark.parametrize("callable_, event", [("gc.get_objects", "gc.get_objects"),
+                                              ("functools.partial(sys.settrace, None)", "sys.settrace")])
+def test_a_c_function_the_grader_is_made_to_call_still_trips(tmp_path: Path, callable_: str, event: str):
+    status, report, _ = run_student(tmp_path, f"import functools, gc, sys\nPROBE_CALLS = {callable_}\n")
+    assert status == TAMPER_STATUS and report["event"] == event
 
 
 def test_rewiring_a_grader_function_trips_whoever_does_it(tmp_path: Path):
