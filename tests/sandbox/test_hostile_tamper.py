@@ -76,6 +76,8 @@ ATTACKS = {
     "sys_frame_from_a_callback": ('import functools\nfunctools.reduce(lambda a, b: _climb(getattr(sys, "_get" + "frame")(0)),'
                                   ' [1, 2])', "sys._getframe"),
     "inspect_stdlib_proxy": ('import inspect\n_climb(getattr(inspect, "current" + "frame")())', "sys._getframe"),
+    "tensorflow_library_proxy": ('from tensorflow.python.util import tf_inspect\n'
+                                 '_climb(getattr(tf_inspect, "current" + "frame")())', "sys._getframe"),
     "gc_object_walk": ('import gc\nfor obj in getattr(gc, "get_" + "objects")():\n    _swap(obj)', "gc.get_objects"),
     "gc_referrers": ('import gc\nfor obj in getattr(gc, "get_" + "referrers")(sys.modules["submission"]):\n'
                      '    _swap(obj)', "gc.get_referrers"),
