@@ -29,7 +29,7 @@ def setup() -> None:
         venv.create(VENV, with_pip=True)
     print("installing the project and its dependencies into .venv (TensorFlow: about a minute)", flush=True)
     done = subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                           "-e", f"{ROOT}[test]"], cwd=ROOT, capture_output=True, text=True)
+                           "-e", f"{ROOT}[instructor,test]"], cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         print(done.stdout[-4000:], done.stderr[-4000:], sep="\n", file=sys.stderr)
         raise SystemExit(done.returncode)

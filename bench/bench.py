@@ -3,7 +3,11 @@
     python3 dev.py bench [--n 25] [--jobs 2]
 
 Prints per-submission wall time, peak memory (all grader processes together) and the ratios
-batch / (N x one cold import) and check / one cold import.
+batch / (N x one cold import), check / one cold import and a notebook's check() / one cold import.
+
+    python3 dev.py bench --check-only [--baseline-runs 5]
+
+Only `grader check` and a notebook kernel's `check()` against cold imports (a few seconds).
 
     python3 dev.py bench --assignments transfer,lenet [--copies 8] [--jobs 2]
 
@@ -27,6 +31,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADER = [sys.executable, "-m", "grader"]
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernel's and workers' TensorFlow start-up lines
 
 
 def make_submissions(folder: Path, n: int) -> None:
@@ -100,6 +105,51 @@ def timed(command: list[str]) -> tuple[float, int]:
     return time.monotonic() - started, memory.stop()
 
 
+def check_costs(runs: int) -> None:
+    """`grader check` and a notebook's check() against cold imports timed in this run, on an idle machine."""
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    load = os.getloadavg()[0]
+    cold = [timed([sys.executable, "-c", "import tensorflow"])[0] for _ in range(runs)]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load average {load:.1f}")
+    print(f"cold `import tensorflow`: {sum(cold) / len(cold):.2f} s (mean of {len(cold)})")
+    check_ratios(work, sum(cold) / len(cold))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def check_ratios(work: Path, one_import: float) -> None:
+    shutil.copy(ROOT / "solutions" / "concat" / "solution.py", work / "concat.py")
+    check, _ = timed([*GRADER, "check", "concat", str(work / "concat.py")])
+    print(f"`grader check` one file: {check:.2f} s; ratio check / cold import: {check / one_import:.2f}"
+          "   (target <= 1.5)")
+    (work / "kernel").mkdir()
+    in_kernel = notebook_check(work / "kernel")
+    print(f"`check()` in a notebook kernel (best of 2): {in_kernel:.2f} s; ratio / cold import: "
+          f"{in_kernel / one_import:.2f}   (target <= 1.5: one cold import, and the specs' own work)")
+
+
+def notebook_check(folder: Path, runs: int = 2) -> float:
+    """Seconds a notebook's `check("concat")` takes, in a real kernel that has run the solution (best of `runs`):
+    the check runs in a fresh process and pays TensorFlow's import there (the kernel's own import does not count)."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(folder))
+    quiet = {"output_hook": lambda message: None, "timeout": 600}
+    try:
+        client.execute_interactive((ROOT / "solutions" / "concat" / "solution.py").read_text(), **quiet)
+        client.execute_interactive("from grader import check", **quiet)
+        times = []
+        for _ in range(runs):
+            started = time.monotonic()
+            reply = client.execute_interactive("result = check('concat')\nassert result['score'] == 2.5", **quiet)
+            times.append(time.monotonic() - started)
+            if reply["content"]["status"] != "ok":
+                raise SystemExit(f"check() in the kernel failed: {reply['content']}")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return min(times)
+
+
 def isolation_cost(work: Path, n: int, jobs: int) -> None:
     """The same batch graded with the isolation of before issue 14 (GRADER_BENCH_ISOLATION=previous: no uid
     switch, /tmp shared per zygote, no CPU quota) and with today's, alternately, in this run."""
@@ -154,9 +204,13 @@ def main() -> None:
     parser.add_argument("--no-isolation-cost", action="store_true", help="skip the before/after isolation batches")
     parser.add_argument("--assignments", default="", help="comma-separated slugs: time each one instead")
     parser.add_argument("--copies", type=int, default=8, help="submissions per assignment (with --assignments)")
+    parser.add_argument("--check-only", action="store_true", help="only `grader check` and a notebook's check()")
     args = parser.parse_args()
     if args.assignments:
         per_assignment([s for s in args.assignments.split(",") if s], args.copies, args.jobs)
+        return
+    if args.check_only:
+        check_costs(args.baseline_runs or 5)
         return
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     (work / "class").mkdir()
@@ -165,15 +219,12 @@ def main() -> None:
     one_import = sum(cold) / len(cold)
     batch, peak = timed([*GRADER, "grade", "concat", str(work / "class"), "--out", str(work / "out"),
                          "--jobs", str(args.jobs), "--quiet", "--seed", "1"])
-    shutil.copy(ROOT / "solutions" / "concat" / "solution.py", work / "concat.py")
-    check, _ = timed([*GRADER, "check", "concat", str(work / "concat.py")])
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"cold `import tensorflow`: {one_import:.2f} s (mean of {len(cold)})")
     print(f"batch of {args.n} with --jobs {args.jobs}: {batch:.1f} s, {batch / args.n:.2f} s per submission, "
           f"peak memory {peak / 2**30:.2f} GiB")
     print(f"ratio batch / ({args.n} x cold import): {batch / (args.n * one_import):.3f}   (target <= 0.25)")
-    print(f"`grader check` one file: {check:.2f} s; ratio check / cold import: {check / one_import:.2f}"
-          "   (target <= 1.5)")
+    check_ratios(work, one_import)
     print(f"peak memory under 3 GiB: {'yes' if peak < 3 * 2**30 else 'NO'}")
     if not args.no_isolation_cost:
         isolation_cost(work, args.n, args.jobs)

@@ -11,6 +11,7 @@ import sys
 from grader import __version__
 from grader.errors import GraderError, UsageError
 from grader.judge.devices import DEVICE_CHOICES
+from grader.output.class_folder import FEEDBACK_HIDDEN
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, help="folder for reports, summary.json and gradebook.csv")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     grade.add_argument("--format", default="json,html",
-                       help="json (always), html (default: DIR/index.html), gradescope, junit; comma-separated")
+                       help="json (always), html (default: DIR/index.html), gradescope, junit; for the class: "
+                            "canvas, moodle, blackboard (gradebook CSVs the LMS imports), feedback (DIR/feedback/: "
+                            "a page per student and the LMS' bulk feedback zips); comma-separated; a folder's "
+                            "earlier formats are kept up to date")
     grade.add_argument("--shard", help="grade slice K of N (K/N) of the submissions")
     grade.add_argument("--seed", type=int,
                        help="fix the random inputs (default: the seed --out was graded under, else new; recorded)")
@@ -43,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cpu, gpu, all, or auto: CPU, plus a GPU leg when a GPU is visible")
     grade.add_argument("--keras", default="3", choices=("3", "legacy"),
                        help="legacy: grade lecture-era Keras 2 code with tf-keras")
+    grade.add_argument("--allow-unsandboxed", action="store_true",
+                       help="grade even where no sandbox isolates the code (macOS, Windows): it runs as you")
+    grade.add_argument("--only", nargs="+", metavar="ID",
+                       help="grade only these submissions of the PATHs (ids as in gradebook.csv); the class's "
+                            "summary, gradebook and pages are rebuilt from every report in --out")
+    _settings_options(grade)
+    grade.add_argument("--lms-title", metavar="TITLE",
+                       help="the assignment's column title in the LMS gradebook (default: the assignment's title)")
+    grade.add_argument("--lms-id", metavar="ID",
+                       help="the assignment's id in the LMS: Canvas' assignment id, Blackboard's column id")
+    grade.add_argument("--feedback-hidden", choices=FEEDBACK_HIDDEN,
+                       help="feedback pages show hidden tests' outcomes (name, points, passed or not; default) "
+                            "or only their total")
 
     selfcheck = commands.add_parser("selfcheck", help="prove the specs: solution full, stub 0, mutants below")
     selfcheck.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
@@ -59,13 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
     release.add_argument("--out", required=True)
+    release.add_argument("--zip", metavar="FILE", help="also write the bundle as a zip students pip-install (Colab)")
 
     merge = commands.add_parser("merge", help="merge the outputs of sharded runs into one summary")
     merge.add_argument("dirs", nargs="+", metavar="DIR")
     merge.add_argument("--out", required=True)
 
-    report = commands.add_parser("report", help="re-render the class report (DIR/index.html) from DIR's JSON reports")
+    report = commands.add_parser("report", help="rebuild summary, gradebook, exports and pages from DIR's JSON "
+                                                "reports (nothing is graded again)")
     report.add_argument("dir", metavar="DIR", help="a folder `grader grade` or `grader merge` wrote")
+    _settings_options(report)
 
     from grader.course.gradescope import VISIBILITIES
 
@@ -77,7 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_options(command: argparse.ArgumentParser) -> None:
+    """The settings a class folder keeps (copied into it, applied by every later run)."""
+    command.add_argument("--roster", metavar="FILE",
+                         help="class list CSV (your LMS gradebook export works): names, ids, emails, sections")
+    command.add_argument("--overrides", metavar="FILE",
+                         help="CSV id,points,reason[,test][,by]: +1, -0.5 change a score, =8 sets it")
+    command.add_argument("--late-policy", metavar="FILE",
+                         help="TOML: due (with time zone), grace_minutes, penalty_per_day, cap")
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a Windows pipe's code page cannot encode every student's text
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -106,9 +139,15 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         run_ = api.grade(args.assignment, args.paths, out=args.out, jobs=args.jobs,
                          formats=args.format.split(","), seed=args.seed, force=args.force, shard=args.shard,
-                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras)
+                         max_mb=args.max_mb, progress=not args.quiet, devices=args.devices, keras=args.keras,
+                         allow_unsandboxed=args.allow_unsandboxed,
+                         only=args.only, roster=args.roster, overrides=args.overrides, late_policy=args.late_policy,
+                         lms_title=args.lms_title, lms_id=args.lms_id, feedback_hidden=args.feedback_hidden)
         total = len(run_.reports)
         print(f"{total} submission(s): {run_.graded} graded, {run_.reused} unchanged; reports in {args.out}")
+        if run_.in_folder > total:
+            print(f"the class: {run_.in_folder} report(s) in {args.out}, summary and gradebook rebuilt from all")
+        _print_warnings(run_.warnings)
         if "html" in [f.strip() for f in args.format.split(",")]:
             print(f"class report: {os.path.join(args.out, 'index.html')}")
         for failure in run_.grader_failures:
@@ -120,23 +159,31 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "selfcheck":
         return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
     if args.command == "release":
-        api.release(args.assignments, out=args.out)
+        api.release(args.assignments, out=args.out, zip_to=args.zip)
+        if args.zip:
+            print(f"student bundle: {args.out}, and {args.zip} (pip install {os.path.basename(args.zip)})")
         return 0
     if args.command == "merge":
-        api.merge(args.dirs, out=args.out)
+        _print_warnings(api.merge(args.dirs, out=args.out).warnings)
         print(f"class report: {os.path.join(args.out, 'index.html')}")
         return 0
     if args.command == "report":
-        index, skipped = api.report(args.dir)
-        for submission_id in skipped:
+        rebuilt = api.report(args.dir, roster=args.roster, overrides=args.overrides, late_policy=args.late_policy)
+        for submission_id in rebuilt.skipped:
             print(f"skipped report {submission_id!r}: it is not shaped like a grader report", file=sys.stderr)
-        print(f"class report: {index}")
+        _print_warnings(rebuilt.warnings)
+        print(f"class report: {os.path.join(args.dir, 'index.html')}")
         return 0
     if args.command == "gradescope":
         files = api.gradescope_bundle(args.assignment, out=args.out, hidden_visibility=args.hidden_visibility)
         print(f"Gradescope autograder: {files[-1]} (for your upload only: it holds hidden specs)")
         return 0
     raise UsageError(f"unknown command {args.command}")
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for line in warnings:
+        print(f"note: {line}", file=sys.stderr)
 
 
 if __name__ == "__main__":

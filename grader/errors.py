@@ -38,6 +38,16 @@ class WorkerCrashed(GraderError):
         self.flag = flag
 
 
+class WorkerNotStarted(GraderError):
+    """The worker ended (or hung) before it said it was ready to run student code: the grader's own failure.
+
+    `cause` is what the worker's boot printed last (its error), when it printed anything."""
+
+    def __init__(self, message: str, *, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
 class WorkerTimeout(GraderError):
     """A request or the submission as a whole ran past its wall-clock limit."""
 

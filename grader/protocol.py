@@ -36,6 +36,9 @@ MAX_JSON = 16 * 1024 * 1024
 MAX_ARRAYS = 256 * 1024 * 1024  # array bytes in one message; decoded arrays never exceed the bytes sent
 MAX_REFERENCES = 65536
 ARRAY_KEY = "__ndarray__"
+# A worker's first frame, sent before it reads any request: until the judge has it, no student code has run.
+# It is not sealed: the key comes with the load request, after it.
+READY = {"ready": True}
 SEAL_PREFIX = b"GRS1"
 MAX_REPORT = 4096  # bytes of an unsealed frame decoded, to read the tripwire's report
 SEAL_BYTES = 32

@@ -143,3 +143,10 @@ def test_github_student_workflow_checks_on_push_with_python_3_11():
     assert setup["with"]["python-version"] == "3.11"
     [line] = grader_lines(doc)
     assert parse(expand(line, doc["env"])).command == "check"
+
+
+def test_github_student_workflow_runs_on_linux_macos_and_windows_with_one_command_line():
+    check = load("github-student.yml")["jobs"]["check"]
+    assert check["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert check["runs-on"] == "${{ matrix.os }}" and check["strategy"]["fail-fast"] is False
+    assert check["defaults"]["run"]["shell"] == "bash"  # `"$ASSIGNMENT"` means the same in Git Bash on Windows

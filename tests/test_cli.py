@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import build_parser, main
+from grader.output.console import ISOLATION
+from grader.sandbox.backend import current_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "concat" / "solution.py"
@@ -59,7 +62,8 @@ def test_summary_and_gradebook_follow_the_contract(graded_class):
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["id"] for r in rows] == ["alice", "bob", "carol", "dave", "erin"]
     assert list(rows[0])[:4] == ["id", "score", "max_score", "status"]
-    assert rows[1]["score"] == "0" and rows[0]["max_score"] == "10"
+    # bob sums instead of concatenating: every test of what call returns fails, his sub-nets are tracked
+    assert rows[1]["score"] == "1" and rows[0]["max_score"] == "10"
 
 
 def test_regrading_unchanged_submissions_reuses_reports(graded_class):
@@ -73,10 +77,24 @@ def test_check_exit_codes_and_table(tmp_path):
     shutil.copy(SOLUTION, tmp_path / "concat.py")
     good = grader("check", "concat", cwd=tmp_path)  # default file: the stub's name here
     assert good.returncode == 0, good.stderr
-    assert "PASS  test_output_shape" in good.stdout and "Total: 2.5 / 2.5" in good.stdout
+    assert "PASS  test_output_shape" in good.stdout
+    assert good.stdout.splitlines()[-1] == ("  Total: 2.5 / 2.5 on the public tests; hidden tests worth 7.5 more "
+                                            "points run when your work is graded")  # 10 points in all
+    assert f"  Isolation: {ISOLATION[current_backend().sandbox()['mode']]}\n" in good.stdout
     bad = grader("check", "concat", str(ROOT / "assignments" / "concat" / "concat.py"))
     assert bad.returncode == 1
-    assert "NotImplementedError at line 17" in bad.stdout and "Total: 0 / 2.5" in bad.stdout
+    assert "NotImplementedError at line 17" in bad.stdout and "Total: 0 / 2.5 on the public tests" in bad.stdout
+
+
+def test_check_with_no_file_named_takes_the_stub_saved_last_and_says_so(tmp_path):
+    shutil.copy(SOLUTION, tmp_path / "concat.py")
+    shutil.copy(ROOT / "assignments" / "concat" / "concat.ipynb", tmp_path / "concat.ipynb")
+    os.utime(tmp_path / "concat.py", (1_000_000_000, 1_000_000_000))  # the notebook was saved after the .py
+    done = grader("check", "concat", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.startswith("concat: concat.ipynb\n")
+    assert "NotImplementedError at cell 3, line 10" in done.stdout
+    assert ("note: concat.ipynb was checked, not concat.py: it was saved more recently (pass the file name to "
+            "check the other one).") in done.stdout
 
 
 def test_usage_errors_exit_2_with_a_message(tmp_path, capsys):
@@ -113,7 +131,7 @@ def test_notebook_callable_check_says_why_nothing_was_checked(tmp_path, capsys, 
 
     monkeypatch.chdir(tmp_path)
     assert grader.check("concat") is None
-    assert "no concat.py in" in capsys.readouterr().err
+    assert "no concat.py or concat.ipynb in" in capsys.readouterr().err
 
 
 def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():
@@ -121,3 +139,37 @@ def test_grade_writes_the_html_class_report_unless_formats_say_otherwise():
     assert default.format.split(",") == ["json", "html"]
     chosen = build_parser().parse_args(["grade", "concat", "subs", "--out", "out", "--format", "json,junit"])
     assert "html" not in chosen.format.split(",")
+
+
+LEAN = """
+import sys
+for name in ("jinja2", "markupsafe", "matplotlib", "jsonschema"):  # the instructor's packages, not installed
+    sys.modules[name] = None
+from grader.cli import main
+from grader.output.check_result import CheckResult
+code = main(sys.argv[1:])
+if sys.argv[1] == "check":
+    from pathlib import Path
+    print("HTML", "PASS</td>" in CheckResult.load(Path(sys.argv[-1]))._repr_html_())
+sys.exit(code)
+"""
+
+
+def test_a_students_lean_install_checks_and_grade_names_the_extra_it_needs(tmp_path):
+    """Also on a console whose code page cannot encode the student's text (Windows pipes often lack ✘ or é):
+    the table is printed escaped, not a traceback."""
+    mine = tmp_path / "mine_é✘.py"
+    shutil.copy(SOLUTION, mine)
+    done = subprocess.run([sys.executable, "-c", LEAN, "check", "concat", mine.name, "--json", str(tmp_path / "r.json")],
+                          capture_output=True, timeout=600, cwd=tmp_path, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = done.stdout.decode("ascii")
+    assert printed.startswith("concat: mine_\\xe9\\u2718.py\n")
+    assert "Total: 2.5 / 2.5" in printed and "HTML True" in printed  # the notebook table too
+    out = tmp_path / "out"
+    refused = subprocess.run([sys.executable, "-c", LEAN, "grade", "concat", str(SOLUTION), "--out", str(out)],
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert refused.returncode == 2 and not out.exists()  # before any grading, not after an hour of it
+    assert ("the html class report (--format html, on by default) needs jinja2 and matplotlib: pip install "
+            "'keras-grader[instructor]'") in refused.stderr
+

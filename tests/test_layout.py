@@ -157,5 +157,50 @@ def test_tests_mirror_the_packages(folder):
 # Tests named for what they attack or prove rather than for one module.
 ALSO_IN = {
     "sandbox": {"test_hostile_host", "test_hostile_judge", "test_hostile_suite", "test_hostile", "test_hostile_tamper"},
-    "course": {"test_lecture_style"},
+    "course": {"test_lecture_style", "test_fairness_corpus"},
 }
+
+
+POSIX_ONLY_MODULES = {"fcntl", "resource", "pwd", "grp", "termios", "posix"}
+POSIX_ONLY_CALLS = {"geteuid", "getuid", "getegid", "getgid", "fork", "forkpty", "setsid", "killpg", "getpwnam",
+                    "getpwuid", "uname", "sysconf"}
+
+
+def import_time_nodes(tree: ast.Module) -> list[ast.AST]:
+    """What runs when the module is imported: everything but the bodies of functions (and of lambdas)."""
+    found: list[ast.AST] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            todo += [n for n in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults) if n is not None]
+        elif not isinstance(node, ast.Lambda):
+            todo += [child for child in ast.iter_child_nodes(node) if child is not None]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_importing_a_module_needs_nothing_posix_only(name):
+    """macOS and Windows import every module: a POSIX-only import or uid/fork call waits inside the function
+    that needs it (tests/test_platforms.py imports them all with those parts removed)."""
+    bad = []
+    for node in import_time_nodes(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            bad += [alias.name for alias in node.names if alias.name.split(".")[0] in POSIX_ONLY_MODULES]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in POSIX_ONLY_MODULES:
+            bad.append(str(node.module))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in POSIX_ONLY_CALLS:
+            bad.append(f"{ast.unparse(node.func)}() at line {node.lineno}")
+    assert bad == []
+
+
+def test_the_posix_check_sees_through_if_blocks_and_not_into_functions():
+    tree = ast.parse("import os\nif True:\n    import fcntl\nX = os.geteuid()\ndef f():\n    import resource\n"
+                     "    return os.fork()\n")
+    names = {type(n).__name__ for n in import_time_nodes(tree)}
+    assert "FunctionDef" in names
+    calls = [ast.unparse(n) for n in import_time_nodes(tree) if isinstance(n, ast.Call)]
+    assert calls == ["os.geteuid()"]
+    assert any(isinstance(n, ast.Import) and n.names[0].name == "fcntl" for n in import_time_nodes(tree))
+    assert not any(isinstance(n, ast.Import) and n.names[0].name == "resource" for n in import_time_nodes(tree))

@@ -20,6 +20,7 @@ def spec(pytestconfig: pytest.Config) -> ModuleType:
     """
     pytestconfig.addinivalue_line("markers", "points(value): how many points the test is worth")
     pytestconfig.addinivalue_line("markers", "visibility(value): visible, hidden, after_due_date or after_published")
+    pytestconfig.addinivalue_line("markers", "clause(text): the contract sentence a test checks")
     return importlib.import_module("grader.spec")
 
 
@@ -146,6 +147,15 @@ def test_assert_close_wrong_values_never_reveals_expected(spec: ModuleType) -> N
         assert digits not in message
 
 
+def test_assert_close_keeps_one_expected_and_one_received_entry_apart_for_visible_tests(spec: ModuleType) -> None:
+    wrong = SECRET.copy()
+    wrong[1, 2] = 0
+    with pytest.raises(spec.Failure) as info:
+        spec.assert_close(wrong, SECRET, "out")
+    assert info.value.example == "For example, entry [1, 2] should be 42.4242 but is 0."
+    assert "42.42" not in str(info.value.msg)  # the runner adds the example where the test is visible
+
+
 def test_assert_close_wrong_shape_states_both_shapes_only(spec: ModuleType) -> None:
     message = failure(spec.assert_close, np.zeros((2, 2)), SECRET, "ConcatBlock output")
     assert message == "ConcatBlock output should have shape (2, 3), but it has shape (2, 2)."
@@ -155,7 +165,7 @@ def test_assert_close_wrong_shape_states_both_shapes_only(spec: ModuleType) -> N
 
 def test_assert_close_transposed_answer_is_a_shape_failure(spec: ModuleType) -> None:
     message = failure(spec.assert_close, SECRET.T, SECRET, "out")
-    assert message == "out should have shape (2, 3), but it has shape (3, 2)."
+    assert message == "out should have shape (2, 3), but it has shape (3, 2) (its axes are in reverse order: transposed?)."
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
@@ -176,7 +186,8 @@ def test_assert_close_tolerances(spec: ModuleType) -> None:
     expected = np.array([1.0, 2.0])
     spec.assert_close(expected + 0.05, expected, "out", atol=0.1)
     assert failure(spec.assert_close, expected + 0.05, expected, "out") == (
-        "out has the right shape but 2 of 2 values differ from the correct result.")
+        "out has the right shape but 2 of 2 values differ from the correct result: every value is off by the "
+        "same amount.")
 
 
 # --- assert_equal, markers, weights -------------------------------------------------------------------
@@ -188,7 +199,64 @@ def test_assert_equal(spec: ModuleType) -> None:
     assert failure(spec.assert_equal, True, 1, "flag") == "flag is True, which is not what the exercise asks for."
 
 
+RELU_OUT = np.array([[0.5, -1.5, 2.0], [-0.25, 3.0, -4.0]])
+
+
+@pytest.mark.parametrize(("actual", "expected", "kind"), [
+    (np.maximum(RELU_OUT, 0), RELU_OUT, "the values that should be negative came back as 0, as if a ReLU were "
+     "applied where none belongs"),
+    (RELU_OUT, np.maximum(RELU_OUT, 0), "some values are negative where a ReLU would leave none (is the ReLU "
+     "missing?)"),
+    (-RELU_OUT, RELU_OUT, "every value has the wrong sign"),
+    (RELU_OUT / 255, RELU_OUT, "every value is off by the same factor, 255 times smaller than it should be "
+     "(rescaled?)"),
+    (RELU_OUT * 2.5, RELU_OUT, "every value is off by the same factor, 2.5 times what it should be (rescaled?)"),
+    (RELU_OUT + 0.75, RELU_OUT, "every value is off by the same amount"),
+    (RELU_OUT + np.array([[1.0], [-2.0]]), RELU_OUT, "the values of each row are off by one amount, a different "
+     "one in each row (a mean or sum taken per row instead of over the whole tensor?)"),
+    (RELU_OUT + np.array([1.0, -2.0, 0.5]), RELU_OUT, "the values of each column are off by one amount, a "
+     "different one in each column (a mean or sum taken per column instead of over the whole tensor?)"),
+    (SECRET[:, :2].T, SECRET[:, :2], "the values are transposed (rows and columns swapped)"),
+    (RELU_OUT[:, ::-1], RELU_OUT, "the values are right but in the wrong places (a transpose, or a reshape in "
+     "another order?)"),
+    (np.array([3.0, 2.0, 1.5, 1.2]), np.array([4.0, 3.0, 2.0, 1.5]), "each value is the one that should come "
+     "one place later (shifted by one place)"),
+    (np.array([5.0, 4.0, 3.0, 2.0]), np.array([4.0, 3.0, 2.0, 1.5]), "each value is the one that should come "
+     "one place earlier (shifted by one place)"),
+    (np.array([1.0, -2.0, 3.0]), np.array([1.0, 2.5, 3.5]), "1 of them are negative, though the correct result "
+     "has no negative values"),
+    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 3.5]), ""),
+])
+def test_describe_difference_names_the_kind(spec: ModuleType, actual: np.ndarray, expected: np.ndarray,
+                                            kind: str) -> None:
+    assert spec.describe_difference(actual, expected) == kind
+    message = failure(spec.assert_close, actual, expected, "out")
+    assert message.endswith(f": {kind}." if kind else "values differ from the correct result.")
+
+
+def test_describe_difference_of_unlike_arrays_says_nothing(spec: ModuleType) -> None:
+    assert spec.describe_difference(np.zeros(3), np.zeros(4)) == ""
+    assert spec.describe_difference(np.array([np.nan]), np.array([1.0])) == ""
+    assert spec.describe_difference(np.zeros(0), np.zeros(0)) == ""
+
+
+def test_example_entry_names_the_entry_furthest_off(spec: ModuleType) -> None:
+    assert spec.example_entry(np.array([1.0, 5.0]), np.array([1.0, 2.0])) == (
+        "For example, entry [1] should be 2 but is 5.")
+    assert spec.example_entry(np.float64(3.0), np.float64(2.0)) == "For example, the value should be 2 but is 3."
+    assert spec.example_entry(np.zeros(2), np.zeros(3)) == ""
+
+
+def test_fail_can_carry_an_example_apart_from_its_message(spec: ModuleType) -> None:
+    with pytest.raises(spec.Failure) as info:
+        spec.fail("The kernel is wrong.", example="For example, entry [0] should be 1 but is 2.")
+    assert (info.value.msg, info.value.example, info.value.pytrace) == (
+        "The kernel is wrong.", "For example, entry [0] should be 1 but is 2.", False)
+    assert isinstance(info.value, pytest.fail.Exception)
+
+
 def test_markers(spec: ModuleType) -> None:
+    assert spec.clause("call returns X").name == "clause" and spec.clause("call returns X").args == ("call returns X",)
     assert spec.points(2).name == "points" and spec.points(2).args == (2.0,)
     assert isinstance(spec.points(2).args[0], float)
     assert spec.hidden.name == "visibility" and spec.hidden.args == ("hidden",)

@@ -38,22 +38,35 @@ def lazy_forward(sub, X, w1, w2):
 
 
 def trainable(sub, X, w1, w2):
-    """Shapes of the block's trainable variables after a call."""
+    """Whether each of the sub-nets' variables is among the block's trainable variables (after a call,
+    which may fail: tracking does not depend on what call computes), and how many the block has."""
     n_in = X.shape[-1]
-    block = _make(sub, _dense(w1, n_in), _dense(w2, n_in), None)
-    block(tf.constant(X))
-    return [list(v.shape) for v in block.trainable_variables]
+    net1, net2 = _dense(w1, n_in), _dense(w2, n_in)
+    block = _make(sub, net1, net2, None)
+    try:
+        block(tf.constant(X))
+    except Exception:  # noqa: BLE001 - a wrong call is another clause's mistake
+        pass
+    tracked = {id(v) for v in block.trainable_variables}
+    return {"net1": [id(v) in tracked for v in net1.trainable_variables],
+            "net2": [id(v) in tracked for v in net2.trainable_variables],
+            "count": len(block.trainable_variables)}
 
 
 def gradients(sub, X, w1, w2, G):
-    """Gradients of sum(output * G) with respect to each of the block's trainable variables."""
+    """Gradients of sum(output * G) with respect to net1's and then net2's kernel and bias, taken on
+    the sub-nets' own variables (whether the block tracks them is another test's clause)."""
     n_in = X.shape[-1]
-    block = _make(sub, _dense(w1, n_in), _dense(w2, n_in), None)
-    block(tf.constant(X))
+    net1, net2 = _dense(w1, n_in), _dense(w2, n_in)
+    block = _make(sub, net1, net2, None)
+    variables = [net1.kernel, net1.bias, net2.kernel, net2.bias]
     with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(block(tf.constant(X)) * tf.constant(G))
-    grads = tape.gradient(loss, block.trainable_variables)
-    return [None if g is None else tf.convert_to_tensor(g) for g in grads]
+        out = block(tf.constant(X))
+        if tuple(out.shape) != tuple(G.shape):
+            return {"shape": [int(d) for d in out.shape], "grads": None}
+        loss = tf.reduce_sum(out * tf.constant(G))
+    grads = tape.gradient(loss, variables)
+    return {"shape": list(G.shape), "grads": [None if g is None else tf.convert_to_tensor(g) for g in grads]}
 
 
 def nested(sub, X, weights):

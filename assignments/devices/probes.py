@@ -15,9 +15,23 @@ def _visible():
     }
 
 
+def _device_spec(name):
+    """The device TensorFlow maps a name to, as [device_type, index] ('/device:GPU:1', 'gpu:1' and
+    '/GPU:1' are all ['GPU', 1]; no index gives None there), or the error parsing it raised."""
+    try:
+        spec = tf.DeviceSpec.from_string(name)
+    except Exception as exc:  # noqa: BLE001 - a name TensorFlow cannot read: the judge says so
+        return {"spec": None, "spec_error": f"{type(exc).__name__}: {exc}"[:200]}
+    kind = spec.device_type.upper() if isinstance(spec.device_type, str) else None
+    return {"spec": [kind, spec.device_index], "spec_error": None}
+
+
 def _describe(value):
-    """A student's return value as plain data: strings, ints and lists pass, anything else is named."""
-    if isinstance(value, (bool, int, float, str)) or value is None:
+    """A student's return value as plain data: a device name with the device TensorFlow maps it to,
+    ints and lists as they are, anything else named."""
+    if isinstance(value, str):
+        return {"name": value, **_device_spec(value)}
+    if isinstance(value, (bool, int, float)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
         return [_describe(v) for v in value]
@@ -57,24 +71,47 @@ _GPU_LISTINGS = [(tf.config, "list_physical_devices"), (tf.config.experimental, 
                  (tf.config, "get_visible_devices"), (tf.config.experimental, "get_visible_devices")]
 
 
+def _device_lib():
+    try:
+        from tensorflow.python.client import device_lib
+    except ImportError:  # a TensorFlow without it: nothing to stand in for
+        return None
+    return device_lib
+
+
 @contextlib.contextmanager
 def _fake_gpus(count):
-    """For the duration of the block, TensorFlow's device listings (and tf.test's GPU questions) report
-    `count` GPUs, stand-ins named like real ones; other device types are untouched. Restored on exit."""
+    """For the duration of the block, TensorFlow reports `count` GPUs: stand-ins named like real ones
+    in tf.config's device listings (asked for GPUs, or for every device), tf.test.is_gpu_available and
+    gpu_device_name, and the d2l book's device_lib.list_local_devices; other devices are untouched and
+    nothing runs on the stand-ins. Restored on exit."""
     saved = [(owner, name, getattr(owner, name)) for owner, name in _GPU_LISTINGS if hasattr(owner, name)]
+
+    def fakes(logical):
+        if logical:
+            return [tf.config.LogicalDevice(name=f"/device:GPU:{i}", device_type="GPU") for i in range(count)]
+        return [tf.config.PhysicalDevice(name=f"/physical_device:GPU:{i}", device_type="GPU") for i in range(count)]
 
     def faked(original, logical):
         def listing(device_type=None):
-            if device_type is None or str(device_type).upper() != "GPU":
+            if device_type is None:
+                return list(original()) + fakes(logical)
+            if str(device_type).upper() != "GPU":
                 return original(device_type)
-            if logical:
-                return [tf.config.LogicalDevice(name=f"/device:GPU:{i}", device_type="GPU") for i in range(count)]
-            return [tf.config.PhysicalDevice(name=f"/physical_device:GPU:{i}", device_type="GPU") for i in range(count)]
+            return fakes(logical)
         return listing
 
     stand_ins = [(tf.test, "is_gpu_available", lambda *args, **kwargs: count > 0),
                  (tf.test, "gpu_device_name", lambda: "/device:GPU:0" if count else "")]
-    saved_tests = [(owner, name, getattr(owner, name)) for owner, name, _ in stand_ins if hasattr(owner, name)]
+    library = _device_lib()
+    if library is not None and hasattr(library, "list_local_devices"):
+        from tensorflow.core.framework import device_attributes_pb2
+
+        local = library.list_local_devices
+        gpus = [device_attributes_pb2.DeviceAttributes(name=f"/device:GPU:{i}", device_type="GPU")
+                for i in range(count)]
+        stand_ins.append((library, "list_local_devices", lambda *args, **kwargs: list(local(*args, **kwargs)) + gpus))
+    saved_stand_ins = [(owner, name, getattr(owner, name)) for owner, name, _ in stand_ins if hasattr(owner, name)]
     try:
         for owner, name, original in saved:
             setattr(owner, name, faked(original, logical=name == "list_logical_devices"))
@@ -83,16 +120,25 @@ def _fake_gpus(count):
                 setattr(owner, name, stand_in)
         yield
     finally:
-        for owner, name, original in saved + saved_tests:
+        for owner, name, original in saved + saved_stand_ins:
             setattr(owner, name, original)
 
 
-def try_gpu_with_fake_gpus(sub, count, indices):
-    """While TensorFlow reports `count` stand-in GPUs: num_gpus() and try_gpu(i) for each index."""
+def _answer(function, *args):
+    """function(*args) described, or the error it raised (each function is judged on its own)."""
+    try:
+        return {"value": _describe(function(*args)), "error": None}
+    except Exception as exc:  # noqa: BLE001 - the judge words the message
+        return {"value": None, "error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def with_fake_gpus(sub, count, indices):
+    """While TensorFlow reports `count` stand-in GPUs: num_gpus(), try_gpu(i) for each index and
+    try_all_gpus(), each with the error it raised if any."""
     with _fake_gpus(int(count)):
-        reported = _describe(sub.num_gpus())
-        values = [_describe(sub.try_gpu(int(i))) for i in indices]
-    return {"num_gpus": reported, "values": values}
+        return {"num_gpus": _answer(sub.num_gpus),
+                "try_gpu": [_answer(sub.try_gpu, int(i)) for i in indices],
+                "try_all_gpus": _answer(sub.try_all_gpus)}
 
 
 def try_all_gpus(sub):

@@ -38,8 +38,8 @@ def config(sub):
 
 
 class _JudgeInit(tf.keras.initializers.Initializer):
-    """The judge's own correct MyInit, which build_net uses while a probe runs, so a probe of
-    build_net's layers never depends on the student's MyInit being right."""
+    """The judge's own correct MyInit. The probes of build_net hand it to the first Dense layer before
+    the net is built, so they never depend on the student's MyInit being right (its own tests' clause)."""
 
     def __call__(self, shape, dtype=None):
         data = tf.random.uniform(shape, -10, 10, dtype=dtype or "float32")
@@ -49,9 +49,33 @@ class _JudgeInit(tf.keras.initializers.Initializer):
         return {}
 
 
+def _first_dense(net):
+    dense = [layer for layer in getattr(net, "layers", []) if isinstance(layer, tf.keras.layers.Dense)]
+    return dense[0] if dense else None
+
+
 def _build_net(sub):
-    """sub.build_net() with the name MyInit bound to the judge's initializer where build_net looks it
-    up: its own module's globals (the submission, or a `%%writefile` module it imported build_net from)."""
+    """sub.build_net() as written, and what its first Dense layer's initializer was: an instance of the
+    submission's MyInit class however and wherever it was made (in the call, at module level, as a
+    default argument). That layer then gets the judge's initializer, unless build_net built the net
+    itself. Only if build_net() raises (a MyInit that fails while build_net builds) is it run again
+    with the name MyInit bound to the judge's class where build_net looks it up."""
+    try:
+        net = sub.build_net()
+    except Exception:  # noqa: BLE001 - retried with the judge's MyInit; raises again if that was not the cause
+        net = _build_net_with_judge_init(sub)
+    layer = _first_dense(net)
+    initializer = getattr(layer, "kernel_initializer", None)
+    own = getattr(sub, "MyInit", None)
+    described = {"initializer": type(initializer).__name__,
+                 "initializer_is_myinit": isinstance(initializer, _JudgeInit) or type(initializer).__name__ == "MyInit"
+                 or (isinstance(own, type) and isinstance(initializer, own))}
+    if layer is not None and not layer.built:
+        layer.kernel_initializer = _JudgeInit()
+    return net, described
+
+
+def _build_net_with_judge_init(sub):
     names = getattr(sub.build_net, "__globals__", None)
     names = names if isinstance(names, dict) else vars(sub)
     had, own = "MyInit" in names, names.get("MyInit")
@@ -66,24 +90,22 @@ def _build_net(sub):
 
 
 def net_structure(sub, X):
-    """build_net() called on X: its layers' class names, Dense widths, first kernel, and whether
-    that kernel's initializer is what the name MyInit refers to."""
-    net = _build_net(sub)
+    """build_net() called on X: its layers' class names, Dense widths, and its first Dense layer's
+    initializer (the class name, and whether it is the submission's MyInit)."""
+    net, described = _build_net(sub)
     out = net(tf.constant(X))
     layers = list(net.layers)
     return {
         "classes": [type(layer).__name__ for layer in layers],
         "units": [int(getattr(layer, "units", -1)) for layer in layers],
         "output_shape": [int(d) for d in out.shape],
-        "kernel": layers[1].weights[0] if len(layers) > 1 and layers[1].weights else None,
-        "initializer_is_myinit": bool(len(layers) > 1 and isinstance(
-            getattr(layers[1], "kernel_initializer", None), _JudgeInit)),
+        **described,
     }
 
 
 def net_forward(sub, X, weights):
     """build_net() built on X, with the judge's weights set layer by layer; then its output on X."""
-    net = _build_net(sub)
+    net, _ = _build_net(sub)
     net(tf.constant(X))
     dense = [layer for layer in net.layers if layer.weights]
     for layer, w in zip(dense, weights):

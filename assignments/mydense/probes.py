@@ -23,21 +23,64 @@ def centered_in_sequential(sub, X, w):
     return {"output": net(tf.constant(X)), "trainable": _shapes(net.trainable_variables)}
 
 
+_TENSORS = (tf.Variable, tf.Tensor, tf.keras.Variable)
+
+
+def _attributes(layer):
+    """The layer's public attributes that hold a tensor or variable, by name."""
+    return {name: value for name, value in vars(layer).items()
+            if not name.startswith("_") and isinstance(value, _TENSORS)}
+
+
+def _parameters(layer):
+    """The layer's kernel (its 2-D parameter) and bias (1-D) as (attribute name or None, value): the
+    contract's `weight` and `bias` where they exist, else any attribute of that rank, else a tracked
+    variable of that rank. So the checks of what MyDense computes and how it starts never depend on
+    the names (which are the build check's clause)."""
+    attributes = _attributes(layer)
+    found = {}
+    for key, name, rank in (("weight", "weight", 2), ("bias", "bias", 1)):
+        if name in attributes and len(attributes[name].shape) == rank:
+            found[key] = (name, attributes[name])
+            continue
+        named = [(n, v) for n, v in attributes.items() if len(v.shape) == rank and n not in ("weight", "bias")]
+        tracked = [(None, v) for v in layer.weights if len(v.shape) == rank]
+        found[key] = (named or tracked or [(None, None)])[0]
+    return found
+
+
+def _value(entry):
+    return None if entry[1] is None else tf.convert_to_tensor(entry[1])
+
+
 def dense_build(sub, units, X):
-    """MyDense(units): variables before the first call, after it, the output shape and the
-    initial values of `weight` and `bias` (None when the attribute is missing)."""
+    """MyDense(units): variables before the first call, after it, the output shape, the public
+    attributes that hold tensors (name -> shape), and the initial kernel and bias."""
     layer = sub.MyDense(units)
     before = _shapes(layer.weights)
     out = layer(tf.constant(X))
-    weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+    found = _parameters(layer)
     return {
         "before": before,
         "after": _shapes(layer.weights),
         "trainable": _shapes(layer.trainable_variables),
         "output_shape": [int(d) for d in out.shape],
-        "weight": None if weight is None else tf.convert_to_tensor(weight),
-        "bias": None if bias is None else tf.convert_to_tensor(bias),
+        "attributes": {name: [int(d) for d in value.shape] for name, value in _attributes(layer).items()},
+        "weight": _value(found["weight"]),
+        "bias": _value(found["bias"]),
     }
+
+
+def dense_initial(sub, units, X):
+    """MyDense(units) after a call on X (one that raises still leaves what build made): its kernel and
+    bias as they start, wherever the layer keeps them."""
+    layer = sub.MyDense(units)
+    try:
+        layer(tf.constant(X))
+    except Exception:  # noqa: BLE001 - a call that fails is another clause's mistake
+        pass
+    found = _parameters(layer)
+    return {"weight": _value(found["weight"]), "bias": _value(found["bias"])}
 
 
 def dense_weight_shapes(sub, units, X):
@@ -51,19 +94,36 @@ def dense_weight_shapes(sub, units, X):
     return {"after": _shapes(layer.weights)}
 
 
+def _give(layer, entry, value):
+    """Put the judge's `value` into a parameter of the layer: assigned (transposed if the layer keeps it
+    transposed) when it is a variable of a matching shape, else set as the attribute it lives in."""
+    name, current = entry
+    shape = tuple(int(d) for d in current.shape)
+    oriented = value if shape == value.shape else value.T if shape == value.T.shape else None
+    if oriented is not None and hasattr(current, "assign"):
+        current.assign(oriented)
+        return True
+    if name is None:
+        return False
+    # bypass Keras' tracking: a built layer takes no new state, and this is the judge's stand-in
+    object.__setattr__(layer, name, tf.constant(oriented if oriented is not None else value))
+    return True
+
+
 def dense_forward(sub, X, W, b):
-    """MyDense(units) built on X, its `weight` and `bias` set to W and b when their shapes
-    allow it; then its output on X. Otherwise the shapes the layer has, and no output."""
+    """MyDense(units) built on X (a call that fails is tolerated), given the judge's W and b wherever it
+    keeps its kernel and bias; then its output on X. Reports which of the two it has: the judge
+    computes relu(X @ W + b) without b for a layer that has no bias (the build check's clause)."""
     layer = sub.MyDense(int(W.shape[1]))
-    layer(tf.constant(X))
-    weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
-    shapes = [None if v is None else [int(d) for d in v.shape] for v in (weight, bias)]
-    variables = all(hasattr(v, "assign") for v in (weight, bias))
-    if shapes != [list(W.shape), list(b.shape)] or not variables:
-        return {"shapes": shapes, "variables": variables, "output": None}
-    weight.assign(W)
-    bias.assign(b)
-    return {"shapes": shapes, "variables": variables, "output": layer(tf.constant(X))}
+    try:
+        layer(tf.constant(X))
+    except Exception:  # noqa: BLE001 - build made its parameters; call is run again below
+        pass
+    found = _parameters(layer)
+    if found["weight"][1] is None or not _give(layer, found["weight"], W):
+        return {"has_weight": False, "has_bias": found["bias"][1] is not None, "output": None}
+    has_bias = found["bias"][1] is not None and _give(layer, found["bias"], b)
+    return {"has_weight": True, "has_bias": has_bias, "output": layer(tf.constant(X))}
 
 
 def stacked(sub, X):
@@ -73,17 +133,31 @@ def stacked(sub, X):
     return {"output_shape": [int(d) for d in out.shape], "trainable": _shapes(net.trainable_variables)}
 
 
+def _set_trainable(layer, W, b):
+    """The judge's W and b into the layer's trainable variables, found by rank (and orientation), not by
+    name; False when it has no trainable kernel."""
+    variables = layer.trainable_variables
+    kernels = [v for v in variables if len(v.shape) == 2]
+    biases = [v for v in variables if len(v.shape) == 1 and tuple(v.shape) == b.shape]
+    if not kernels:
+        return False
+    kernel = kernels[0]
+    kernel.assign(W if tuple(kernel.shape) == W.shape else W.T)
+    for bias in biases[:1]:
+        bias.assign(b)
+    return True
+
+
 def train(sub, X, y, weights, epochs, learning_rate):
-    """Sequential([MyDense, MyDense(1)]) with the judge's initial weights, compiled with plain SGD
-    and MSE and fitted full-batch for `epochs`: the per-epoch losses."""
+    """Sequential([MyDense, MyDense(1)]) with the judge's initial weights in its trainable variables,
+    compiled with plain SGD and MSE and fitted full-batch for `epochs`: the trainable variables'
+    shapes and the per-epoch losses (None when a layer has no trainable kernel)."""
     first, second = sub.MyDense(int(weights[0][0].shape[1])), sub.MyDense(1)
     net = tf.keras.Sequential([first, second])
     net(tf.constant(X))
-    if not all(hasattr(getattr(layer, name, None), "assign") for layer in (first, second) for name in ("weight", "bias")):
-        return None
-    for layer, (W, b) in zip((first, second), weights):
-        layer.weight.assign(W)
-        layer.bias.assign(b)
+    answer = {"trainable": [_shapes(layer.trainable_variables) for layer in (first, second)], "losses": None}
+    if not all(_set_trainable(layer, W, b) for layer, (W, b) in zip((first, second), weights)):
+        return answer
     net.compile(optimizer=tf.keras.optimizers.SGD(learning_rate), loss="mse")
     history = net.fit(X, y, epochs=int(epochs), batch_size=len(X), shuffle=False, verbose=0)
-    return [float(v) for v in history.history["loss"]]
+    return {**answer, "losses": [float(v) for v in history.history["loss"]]}

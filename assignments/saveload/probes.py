@@ -167,23 +167,59 @@ def mlp_forward(sub, X, weights):
 
 
 def save_params(sub, path, X, weights):
-    """An MLP holding the judge's weights: its output on X, then save_params(net, path)."""
+    """An MLP holding the judge's weights (or, when its parameters have other shapes, its own: the
+    round trip is judged whatever the MLP is), its output on X, then save_params(net, path)."""
     net, assigned = _net_with_weights(sub, X, weights)
-    if not assigned:
-        return {"shapes": _shapes(net), "output": None, "files": []}
+    saved = [np.asarray(v.numpy()) for v in net.weights]
     output = net(tf.constant(X))
     before = _snapshot()
     sub.save_params(net, path)
-    return {"shapes": _shapes(net), "output": output, "files": _report(before)}
+    return {"shapes": _shapes(net), "assigned": assigned, "weights": saved, "output": output,
+            "files": _report(before)}
+
+
+class _Made:
+    """Records every MLP created while it is active (load_params builds its own), to say afterwards
+    what it was built for; the class is put back as it was."""
+
+    def __init__(self, cls):
+        self.cls, self.nets = cls, []
+
+    def __enter__(self):
+        original, nets = self.cls.__init__, self.nets
+
+        def init(net, *args, **kwargs):
+            nets.append(net)
+            original(net, *args, **kwargs)
+
+        self.original = original
+        self.cls.__init__ = init
+        return self
+
+    def __exit__(self, *exc):
+        self.cls.__init__ = self.original
+        return False
+
+    def built_for(self):
+        """The input features of the first 2-D parameter of the last MLP made (None if it has none)."""
+        for net in reversed(self.nets):
+            kernels = [v for v in getattr(net, "weights", []) if len(v.shape) == 2]
+            if kernels:
+                return int(kernels[0].shape[0])
+        return None
 
 
 def load_params(sub, path, X, input_shape=None):
-    """load_params(path[, input_shape]): what it returned, its parameters before any call, its output on X."""
-    if input_shape is None:
-        net = sub.load_params(path)
-    else:
-        net = sub.load_params(path, input_shape=tuple(int(d) for d in input_shape))
-    answer = {"is_mlp": isinstance(net, sub.MLP), "type": type(net).__name__,
+    """load_params(path[, input_shape]): what it returned, its parameters before any call, its output on
+    X; or, when it raised, the error and how many input features the MLP it made was built for."""
+    kwargs = {} if input_shape is None else {"input_shape": tuple(int(d) for d in input_shape)}
+    with _Made(sub.MLP) as made:
+        try:
+            net = sub.load_params(path, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the judge says what the MLP was built for
+            return {"error": f"{type(exc).__name__}: {exc}"[:300], "built_for": made.built_for(),
+                    "is_mlp": False, "type": None, "weights": [], "output": None}
+    answer = {"error": None, "is_mlp": isinstance(net, sub.MLP), "type": type(net).__name__,
               "weights": [], "output": None}
     if not hasattr(net, "weights") or not callable(net):
         return answer
@@ -193,8 +229,5 @@ def load_params(sub, path, X, input_shape=None):
 
 
 def save_and_load_params(sub, path, X, weights, input_shape):
-    """save_params then load_params in the same process (no restart): both outputs and the loaded weights."""
-    saved = save_params(sub, path, X, weights)
-    if saved["output"] is None:
-        return {"saved": saved, "loaded": None}
-    return {"saved": saved, "loaded": load_params(sub, path, X, input_shape)}
+    """save_params then load_params in the same process (no restart): what was saved and what came back."""
+    return {"saved": save_params(sub, path, X, weights), "loaded": load_params(sub, path, X, input_shape)}

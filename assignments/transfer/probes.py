@@ -72,15 +72,19 @@ def _flags(model, base):
     }
 
 
+def _head_dense(model, base):
+    """The model's Dense layers outside the base."""
+    inside = {id(layer) for layer in base._flatten_layers()}
+    return [layer for layer in model._flatten_layers(include_self=False)
+            if id(layer) not in inside and isinstance(layer, tf.keras.layers.Dense)]
+
+
 def _head(model, base):
     """The Dense layers of the model outside the base (units, activation, kernel shape), and the
     shapes of every variable outside the base."""
-    inside = {id(layer) for layer in base._flatten_layers()}
     base_ids = {id(v) for v in base.weights}
     dense = []
-    for layer in model._flatten_layers(include_self=False):
-        if id(layer) in inside or not isinstance(layer, tf.keras.layers.Dense):
-            continue
+    for layer in _head_dense(model, base):
         activation = getattr(layer, "activation", None)
         dense.append({"units": int(layer.units),
                       "activation": getattr(activation, "__name__", type(activation).__name__),
@@ -106,9 +110,7 @@ def _spy(layer, seen):
 def _pooling(model, base, X):
     """On X in inference mode: the feature map the base handed on, and what reached the head's Dense
     layer (when the head has exactly one). The judge compares the two: average pooling or not."""
-    inside = {id(layer) for layer in base._flatten_layers()}
-    dense = [layer for layer in model._flatten_layers(include_self=False)
-             if id(layer) not in inside and isinstance(layer, tf.keras.layers.Dense)]
+    dense = _head_dense(model, base)
     if len(dense) != 1:
         return {"pool_in": None, "pool_out": None}
     from_base, to_dense = [], []
@@ -165,9 +167,15 @@ def _outputs_probabilities(model, X):
     return bool(out.ndim == 2 and np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
 
 
-def _judge_compile(model, X):
-    """The judge's own settings: Adam at 1e-2, sparse cross-entropy on what the model outputs."""
+def _judge_compile(model, base, X):
+    """The judge's own settings: Adam at 1e-2, sparse cross-entropy on what the model outputs. A head
+    whose outputs are not probabilities trains on logits: its one Dense layer's activation (none, or a
+    ReLU in place of the softmax: the head test's clause) is set to linear for that, so what the head
+    outputs never decides whether the model can learn the task."""
     from_logits = not _outputs_probabilities(model, X[:8])
+    dense = _head_dense(model, base)
+    if from_logits and len(dense) == 1:
+        dense[0].activation = tf.keras.activations.linear
     model.compile(optimizer=tf.keras.optimizers.Adam(1e-2),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
 
@@ -205,7 +213,7 @@ def _run(sub, data_seed, test_seed, n_train, n_test, epochs, batch_size, tune_n,
     model = sub.build_transfer_model(base, 5)
     if not isinstance(model, tf.keras.Model):
         raise TypeError(f"build_transfer_model returned a {type(model).__name__}, not a Keras model")
-    _judge_compile(model, X)
+    _judge_compile(model, base, X)
     before = _snapshot(base)
     model.fit(X, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0)
     report = {"head_changes": _changes(before, base),
@@ -225,12 +233,15 @@ def _fine_tuning(sub, model, base, X, y, epochs, batch_size, learning_rate):
         returned_default = sub.fine_tune(model, base)
         report["default"] = _training_setup(returned_default if isinstance(returned_default, tf.keras.Model)
                                             else model)
+        returned_explicit = sub.fine_tune(model, base, learning_rate=1e-5)
+        report["explicit_default"] = _training_setup(returned_explicit if isinstance(returned_explicit, tf.keras.Model)
+                                                     else model)
         returned = sub.fine_tune(model, base, learning_rate=learning_rate)
     except Exception as exc:  # noqa: BLE001 - the fine_tune tests say what it raised
         report["fine_tune_error"] = _error(exc)
         return report
     tuned = returned if isinstance(returned, tf.keras.Model) else model
-    report.update({"returned_model": returned is model and returned_default is model,
+    report.update({"returned_model": returned is model and returned_default is model and returned_explicit is model,
                    **_flags(tuned, base), **_training_setup(tuned)})
     if not base.trainable:  # so that recompiling is checked on its own, whether or not fine_tune unfroze
         base.trainable = True

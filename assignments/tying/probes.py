@@ -89,3 +89,22 @@ def train(sub, X, y, w_shared, w_out, epochs=None, learning_rate=None):
         "out": net.layers[3].get_weights(),
         "output": net(tf.constant(X)),
     }
+
+
+def train_defaults(sub, X, y, w_shared, w_out):
+    """train_tied(net, X, y) and train_tied(net, X, y, epochs=5, learning_rate=0.01), each on a fresh
+    lecture net with the judge's weights: the losses each returned (None if not a list of numbers),
+    each net's weights afterwards, and whether they moved."""
+    answers = {}
+    for key, kwargs in (("default", {}), ("explicit", {"epochs": 5, "learning_rate": 0.01})):
+        net = _lecture_net(X, w_shared, w_out)
+        before = [np.array(w) for w in net.get_weights()]
+        result = sub.train_tied(net, tf.constant(X), tf.constant(y), **kwargs)
+        try:
+            losses = [float(v) for v in result]
+        except (TypeError, ValueError):
+            losses = None
+        after = net.get_weights()
+        answers[key] = {"losses": losses, "weights": after,
+                        "moved": any(not np.array_equal(a, b) for a, b in zip(before, after))}
+    return answers

@@ -84,13 +84,17 @@ def _limits(values: dict[str, object], where: Path) -> Limits:
 
 
 def course_root() -> Path:
-    """The folder holding `assignments/`: $GRADER_COURSE, the source checkout, or cwd."""
+    """The folder holding `assignments/`: $GRADER_COURSE, the source checkout, the copy a student
+    bundle installs inside the package (`pip install BUNDLE.zip`, `grader.course.release`), or cwd."""
     env = os.environ.get(COURSE_ENV)
     if env:
         return Path(env).resolve()
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "assignments").is_dir():
         return checkout
+    bundled = Path(__file__).resolve().parents[1] / "data" / "course"
+    if (bundled / "assignments").is_dir():
+        return bundled
     return Path.cwd().resolve()
 
 

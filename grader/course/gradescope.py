@@ -52,6 +52,7 @@ if ! "$PYTHON" -m venv "$ROOT/venv"; then  # Ubuntu's Python lacks ensurepip unt
   apt-get update -q && apt-get install -y -q "$("$PYTHON" -c 'import sys; print("python3.%d-venv" % sys.version_info[1])')"
   "$PYTHON" -m venv "$ROOT/venv"
 fi
+# the base install is all `grader grade --format gradescope` needs (no [instructor]: no HTML is rendered)
 "$ROOT/venv/bin/python" -m pip install ./course
 "$ROOT/venv/bin/grader" --version
 """
@@ -82,7 +83,10 @@ fail() {  # the student sees this; the details are in the autograder's output, f
 # /autograder/submission is one student's files; `grader grade` takes a folder of submissions,
 # so the student's folder goes inside one (any .py/.ipynb/.zip layout `grader grade` accepts).
 mkdir -p "$WORK/in" && cp -R "$ROOT/submission" "$WORK/in/submission" || fail "no submission folder"
-"$PYTHON" -m grader grade "$ASSIGNMENT" "$WORK/in" --out "$WORK/out" --format gradescope --jobs 1 --quiet
+# Gradescope grades each submission in a fresh container it then discards; where that container
+# allows no namespaces, it is the sandbox, hence --allow-unsandboxed.
+"$PYTHON" -m grader grade "$ASSIGNMENT" "$WORK/in" --out "$WORK/out" --format gradescope --jobs 1 --quiet \
+  --allow-unsandboxed
 echo "grader grade exited with $?"
 "$PYTHON" -m grader.course.gradescope results "$WORK/out" "$RESULTS" --hidden-visibility "$HIDDEN_VISIBILITY" \\
   || fail "the grader could not write its results"

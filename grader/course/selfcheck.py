@@ -2,8 +2,10 @@
 
 For each assignment, under each of N seeds: the reference solution scores full marks, both
 stubs score 0, and every mutant loses points, only in the tests its docstring's `Fails:`
-line names (its clause). Also: the `.py` and `.ipynb` stubs define the same names, and no
-test name is both public and hidden.
+line names. One mistake costs one clause: the tests a `Fails:` line names must all check
+the same contract sentence (`grader.spec.clause`; a test without the marker is a clause of
+its own). Also: the `.py` and `.ipynb` stubs define the same names, and no test name is both
+public and hidden. Where a case goes wrong, the failing tests' messages are printed.
 
 Seeds: with `--seed S` the seeds are S, S + 1000, S + 2000, ...; without, S is drawn at random
 (printed, so a failure can be reproduced). Workers seed TensorFlow with the run's seed plus the
@@ -27,8 +29,9 @@ from grader.errors import SubmissionError, UsageError
 from grader.intake.batch import Entry
 from grader.intake.extract import extract
 from grader.intake.ingest import ingest
-from grader.judge.grading import collect
+from grader.judge.grading import collect_clauses
 from grader.judge.plan import Plan
+from grader.judge.runner import base_name
 
 SEED_STEP = 1000
 
@@ -57,6 +60,7 @@ class Verdict:
     max_score: float
     ok: bool
     detail: str
+    messages: tuple[str, ...] = ()  # where it went wrong: "seed S, test: message" of the tests concerned
 
 
 def seed_list(seed: int | None, count: int) -> list[int]:
@@ -92,11 +96,6 @@ def cases(assignment: Assignment) -> list[Case]:
     return out
 
 
-def base_name(test: str) -> str:
-    """A test's name without its parameters (`test_x[a-b]` -> `test_x`)."""
-    return test.split("[", 1)[0]
-
-
 def lost_tests(report: dict[str, Any]) -> list[str]:
     return [base_name(t["name"]) for t in report["tests"] if t["score"] < t["points"]]
 
@@ -113,7 +112,25 @@ def judge_case(case: Case, reports: Sequence[dict[str, Any]]) -> Verdict:
         detail = _zero_detail(bad, len(reports))
     else:
         bad, detail = _mutant_detail(case, reports)
-    return Verdict(case, scores, top, ok=not bad and bool(reports), detail=detail)
+    ok = not bad and bool(reports)
+    return Verdict(case, scores, top, ok=ok, detail=detail, messages=() if ok else _messages(case, reports))
+
+
+def _messages(case: Case, reports: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """What the tests said on the first seed where the case went wrong: the tests that lost points (for a
+    mutant, those outside its Fails: line), or the error that stopped the grading. (A stub that
+    scores is named in the detail: a passing test says nothing.)"""
+    if case.expect == "zero":
+        return ()
+    for report in reports:
+        lost = [t for t in report["tests"] if t["score"] < t["points"]]
+        if case.expect == "below" and case.fails:
+            lost = [t for t in lost if base_name(t["name"]) not in case.fails]
+        if lost:
+            return tuple(f"seed {report['seed']}, {t['name']}: {str(t.get('message', ''))[:300]}" for t in lost)
+        if report.get("error") and case.expect == "full":
+            return (f"seed {report['seed']}: {str(report['error'].get('message', ''))[:300]}",)
+    return ()
 
 
 def _full_detail(bad: list[dict[str, Any]], total: int) -> str:
@@ -169,18 +186,31 @@ def structure_problems(assignment: Assignment, the_cases: Sequence[Case] = ()) -
     missing = [n for n in assignment.names if n not in _names(assignment.stub_py, assignment.stub)]
     if missing:
         problems.append(f"the stub does not define {missing}")
-    public = {n for n, _, _ in collect(tuple(assignment.public_specs), {})}
-    hidden = {n for n, _, _ in collect(tuple(assignment.hidden_specs), {})} if assignment.hidden_specs else set()
-    if public & hidden:
-        problems.append(f"public and hidden specs share test names {sorted(public & hidden)}")
+    public = collect_clauses(tuple(assignment.public_specs))
+    hidden = collect_clauses(tuple(assignment.hidden_specs)) if assignment.hidden_specs else {}
+    if public.keys() & hidden.keys():
+        problems.append(f"public and hidden specs share test names {sorted(public.keys() & hidden.keys())}")
     if not assignment.mutants:
         problems.append("no mutants")
-    known = {base_name(n) for n in public | hidden}
+    clauses = {base_name(n): c for n, c in (public | hidden).items()}
     for case in the_cases:
-        unknown = sorted((case.fails or frozenset()) - known)
+        unknown = sorted((case.fails or frozenset()) - clauses.keys())
         if unknown:
             problems.append(f"{case.label}: its Fails: line names no such test: {', '.join(unknown)}")
+        spanned = clause_spans(case.fails or frozenset(), clauses)
+        if len(spanned) > 1:
+            listed = "; ".join(f"\"{clause}\" ({', '.join(tests)})" for clause, tests in spanned.items())
+            problems.append(f"{case.label}: one mistake should cost one clause, but its Fails: line spans "
+                            f"{len(spanned)}: {listed}")
     return problems
+
+
+def clause_spans(fails: frozenset[str], clauses: dict[str, str]) -> dict[str, list[str]]:
+    """The clauses a Fails: line's tests check, each with its tests (unknown tests are left out)."""
+    spans: dict[str, list[str]] = {}
+    for test in sorted(fails & clauses.keys()):
+        spans.setdefault(clauses[test], []).append(test)
+    return spans
 
 
 def _names(path: Path, stub: str) -> set[str]:
@@ -252,5 +282,7 @@ def _print(stream: TextIO, assignment: Assignment, seeds: Sequence[int], verdict
         low, high = (min(v.scores), max(v.scores)) if v.scores else (0.0, 0.0)
         score = f"{low:g}" if low == high else f"{low:g}-{high:g}"
         print(f"  {mark} {v.case.label:<34} {score:>9}/{v.max_score:<5g} {v.detail}", file=stream)
+        for message in v.messages:
+            print(f"        {message}", file=stream)
     for problem in problems:
         print(f"  BAD {problem}", file=stream)

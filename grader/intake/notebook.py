@@ -94,7 +94,10 @@ def _check_cell(python: str, number: int, notes: list[str]) -> str:
 
 
 def read_cells(text: str) -> list[tuple[int, str]]:
-    """(cell number, source) of every code cell; numbers count markdown cells too."""
+    """(cell number, source) of every code cell; numbers count markdown cells too.
+
+    A notebook made of what a kernel ran (`grader.intake.kernel_history`, metadata `grader.cell_numbers`)
+    is numbered by execution count instead: `In [5]` is cell 5, as the student sees it."""
     import nbformat
 
     try:
@@ -109,10 +112,14 @@ def read_cells(text: str) -> list[tuple[int, str]]:
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise SubmissionError("notebook", "The notebook has no list of cells; open it in Jupyter and save it again.")
+    grader_meta = notebook.get("metadata", {}).get("grader")
+    by_count = isinstance(grader_meta, dict) and grader_meta.get("cell_numbers") == "execution_count"
     out = []
     for number, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
+            count = cell.get("execution_count")
+            number = count if by_count and type(count) is int and count > 0 else number
             out.append((number, "".join(map(str, source)) if isinstance(source, list) else str(source)))
     return out
 

@@ -9,7 +9,6 @@ two submissions on one card at once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
 import re
@@ -82,7 +81,14 @@ def plan_legs(choice: str, gpus: tuple[str, ...]) -> LegPlan:
 
 @contextlib.contextmanager
 def gpu_slot(count: int) -> Iterator[int]:
-    """Hold one GPU exclusively (a file lock per GPU, across processes); yield its index."""
+    """Hold one GPU exclusively (a file lock per GPU, across processes); yield its index.
+
+    Without `fcntl` (Windows) there is no lock: the first GPU, shared with any other judge."""
+    try:
+        import fcntl  # POSIX only
+    except ImportError:
+        yield 0
+        return
     handles = []
     try:
         for index in range(max(count, 1)):

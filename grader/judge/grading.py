@@ -26,13 +26,12 @@ from grader.intake.selection import probe_names
 from grader.intake.tampering import review
 from grader.judge.held import held_event, held_section
 from grader.judge.legs import combine, run_leg
-from grader.judge.plan import WORKER_CPUS, Plan
+from grader.judge.plan import Plan
 from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
 from grader.judge.score import GradingResult, max_points, score_tests
 from grader.judge.session import HELD_MESSAGE
 from grader.output.report import write_json
-from grader.sandbox.cage import make_cage
-from grader.sandbox.isolation import current_isolation
+from grader.sandbox.backend import current_backend
 
 
 def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingResult:
@@ -86,9 +85,9 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
 
 def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: SubmissionError,
                   started: float, *, extraction: dict[str, Any] | None = None) -> GradingResult:
-    expected = collect(plan.specs, plan.visibility)
-    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=exc.message, visibility=v, duration_s=0.0)
-                for n, p, v in expected]
+    expected = _collect_cached(plan.specs, tuple(sorted(plan.visibility.items())))
+    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=exc.message, visibility=v, duration_s=0.0,
+                            clause=c) for n, p, v, c in expected]
     flags = ("timeout",) if exc.kind == "timeout" else ()
     devices: dict[str, Any] = {leg: {"status": "skipped", "reason": reason} for leg, reason in plan.legs.skipped}
     devices.update({leg: {"status": "error", "error": exc.message} for leg in plan.legs.run})
@@ -119,13 +118,18 @@ def _held_result(plan: Plan, submission_id: str, info: dict[str, Any], held: dic
 
 def collect(specs: tuple[Path, ...], visibility: dict[str, str]) -> list[tuple[str, float, str]]:
     """(name, points, visibility) of every spec, without running any."""
-    return list(_collect_cached(specs, tuple(sorted(visibility.items()))))
+    return [(n, p, v) for n, p, v, _ in _collect_cached(specs, tuple(sorted(visibility.items())))]
+
+
+def collect_clauses(specs: tuple[Path, ...]) -> dict[str, str]:
+    """The clause (`grader.spec.clause`) of every spec by test name, without running any."""
+    return {n: c for n, _, _, c in _collect_cached(specs, ())}
 
 
 @functools.lru_cache(maxsize=32)
 def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
     """Spec lists depend only on the spec files: kept in memory per judge and on disk between runs."""
-    digest = hashlib.sha256(repr((visibility, __version__)).encode())
+    digest = hashlib.sha256(repr((visibility, __version__, COLLECT_ROWS)).encode())
     for spec in specs:
         digest.update(str(spec).encode() + b"\0" + spec.read_bytes())
     cached = cache_dir() / f"collect-{digest.hexdigest()[:32]}.json"
@@ -139,6 +143,9 @@ def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], 
     except OSError:
         pass  # a read-only cache only costs the collection again
     return expected
+
+
+COLLECT_ROWS = "name, points, visibility, clause"  # in the cache key: a cache of older rows is never read
 
 
 def cache_dir() -> Path:
@@ -199,11 +206,8 @@ def _problem(problem: dict[str, Any], extracted: Extracted) -> dict[str, Any]:
 
 
 def _sandbox() -> dict[str, str]:
-    """The protections in force, as the report states them (`uid`, `dev`, `proc`, `cpu` per issue 14)."""
-    cage = make_cage(64, 8, cpus=WORKER_CPUS)
-    mode, cpu = cage.mode, cage.cpu
-    cage.close()
-    return {**current_isolation().to_dict(), "limits": mode, "cpu": cpu}
+    """The protections in force, as the report states them (`mode`, and `uid`, `dev`, `proc`, `cpu` per issue 14)."""
+    return current_backend().sandbox()
 
 
 def safe_sha(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -94,5 +94,6 @@ def combine(runs: list[LegRun], plan: Plan) -> tuple[list[TestOutcome], dict[str
 def _gpu_only(outcome: TestOutcome, gpu: LegRun | None) -> TestOutcome:
     if gpu is None:
         return TestOutcome(name=outcome.name, points=0.0, outcome="skipped", visibility=outcome.visibility,
-                           message="This check runs only on a GPU.", duration_s=0.0, device="gpu")
+                           message="This check runs only on a GPU.", duration_s=0.0, device="gpu",
+                           clause=outcome.clause)
     return next((o for o in gpu.outcomes if o.name == outcome.name), outcome)

@@ -1,28 +1,22 @@
 """What the judge runs for a batch: the specs, the seed, and where workers come from.
 
 A `Plan` is made once per batch (`grader.judge.pool.make_plan`) and sent to every judge
-process; its `launcher` starts each worker: forked from the process's zygote when it is
-warm, else started cold, and always put in its own cgroup cage.
+process; its `launcher` starts each worker through the process's sandbox backend
+(`grader.sandbox.backend`): on Linux forked from the process's zygote when it is warm, else
+started cold, and always put in its own cgroup cage; elsewhere a plain spawned process.
 """
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.assignments import Assignment, Limits
 from grader.judge.devices import LegPlan
 from grader.judge.session import Launcher
-from grader.sandbox.cage import make_cage
+from grader.sandbox.backend import current_backend
 from grader.sandbox.confine import WorkerLimits
-from grader.sandbox.isolation import PREVIOUS
-from grader.sandbox.warm import process_zygote
-from grader.sandbox.workers import Runtime, Worker, start_cold
-
-MAX_PIDS = 256 + 8 * (os.cpu_count() or 1)  # TensorFlow's thread pools count as tasks
-# CPU quota per worker: busy children cannot starve the other --jobs workers (none in the bench's "previous")
-WORKER_CPUS = None if PREVIOUS else 1.0
+from grader.sandbox.workers import Runtime, Worker
 
 
 @dataclass(frozen=True)
@@ -55,15 +49,5 @@ class Plan:
 
 def launch_worker(warm: bool, hide: tuple[str, ...], show: tuple[str, ...], runtime: Runtime, folder: Path,
                   limits: WorkerLimits) -> Worker:
-    """A warm worker forked from this process's zygote, or a cold one where that is not possible."""
-    if warm:
-        try:
-            worker = process_zygote(runtime=runtime, hide=hide, show=show).start(folder, limits)
-        except OSError:
-            worker = start_cold(folder, limits, runtime=runtime, hide=hide, show=show)
-            worker.flags.add("cold-start")  # the report says warm workers were not available
-    else:
-        worker = start_cold(folder, limits, runtime=runtime, hide=hide, show=show)
-    worker.cage = make_cage(limits.memory_mb, MAX_PIDS, cpus=WORKER_CPUS)
-    worker.cage.add(worker.pid)
-    return worker
+    """A worker from this process's backend (warm where it can fork them)."""
+    return current_backend().launch(folder, limits, warm=warm, runtime=runtime, hide=hide, show=show)

@@ -25,7 +25,7 @@ from grader.judge.plan import Plan
 from grader.judge.score import GradingResult
 from grader.output.console import plain
 from grader.output.report import safe_text
-from grader.sandbox.warm import process_zygote
+from grader.sandbox.backend import current_backend
 from grader.sandbox.workers import Runtime
 
 
@@ -145,9 +145,9 @@ def _finish(finish: Callable[[dict[str, Any]], None], report: dict[str, Any], pl
 
 
 def start_judge(plan: Plan) -> None:
-    """In each judge process of a pool: start its zygote now, while the first submission is ingested."""
+    """In each judge process of a pool: start its zygote now (Linux), while the first submission is ingested."""
     if plan.warm:
-        process_zygote(runtime=Runtime(legacy=plan.legacy), hide=plan.hide, show=plan.show)
+        current_backend().prestart(Runtime(legacy=plan.legacy), plan.hide, plan.show)
 
 
 def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, Any]:
@@ -156,8 +156,9 @@ def grade_entry(plan: Plan, entry: Entry, hashes: dict[str, str]) -> dict[str, A
         report = grade_submission(entry.path, plan, submission_id=entry.id).to_dict()
     except Exception as exc:  # a grader bug must not lose the submission
         return grader_failure(plan, entry, hashes, exc)
-    report["hashes"] = dict(hashes, submission=report["submission"]["sha256"])
-    return report
+    grader_error = isinstance(report.get("error"), dict) and report["error"].get("kind") == "grader"
+    report["hashes"] = {} if grader_error else dict(hashes, submission=report["submission"]["sha256"])
+    return report  # a grader failure's report is never reused: the next run retries it
 
 
 def grader_failure(plan: Plan, entry: Entry, hashes: dict[str, str], exc: BaseException) -> dict[str, Any]:

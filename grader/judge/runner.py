@@ -43,6 +43,7 @@ class TestOutcome:
     duration_s: float
     device: str = "cpu"
     internal: str | None = None  # a spec's own bug, for instructors only
+    clause: str = ""  # the contract sentence it checks (`grader.spec.clause`); "" = its own name
 
 
 class SubmissionPlugin:
@@ -68,7 +69,7 @@ class ResultCollector:
     def __init__(self, default_visibility: dict[str, str], device: str = "cpu") -> None:
         self._visibility = default_visibility
         self._device = device
-        self.expected: dict[str, tuple[str, float, str]] = {}
+        self.expected: dict[str, tuple[str, float, str, str]] = {}
         self.results: dict[str, TestOutcome] = {}
         self.collection_errors: list[str] = []
 
@@ -78,7 +79,9 @@ class ResultCollector:
             points = float(marker.args[0]) if marker and marker.args else 1.0
             vis_marker = item.get_closest_marker("visibility")
             visibility = vis_marker.args[0] if vis_marker else self._visibility.get(str(item.path), "hidden")
-            self.expected[item.nodeid] = (item.name, points, visibility)
+            clause = item.get_closest_marker("clause")
+            text = str(clause.args[0]) if clause and clause.args else base_name(item.name)
+            self.expected[item.nodeid] = (item.name, points, visibility, text)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -94,23 +97,29 @@ class ResultCollector:
             self.results[item.nodeid] = self._outcome(item.nodeid, report, call)
 
     def _outcome(self, nodeid: str, report: pytest.TestReport, call: pytest.CallInfo[None]) -> TestOutcome:
-        name, points, visibility = self.expected[nodeid]
+        name, points, visibility, clause = self.expected[nodeid]
         kind, message, internal = "passed", _note(report), None
         if report.skipped:
             kind, message = "skipped", "This check was skipped."
         elif report.failed:
             kind, message, internal = classify(call.excinfo.value if call.excinfo else None, visibility)
         return TestOutcome(name=name, points=points, outcome=kind, message=message, visibility=visibility,
-                           duration_s=round(report.duration, 3), device=self._device, internal=internal)
+                           duration_s=round(report.duration, 3), device=self._device, internal=internal,
+                           clause=clause)
 
     def outcomes(self) -> list[TestOutcome]:
         """Every expected test, in collection order; one without a result scores nothing."""
         out = []
-        for nodeid, (name, points, visibility) in self.expected.items():
+        for nodeid, (name, points, visibility, clause) in self.expected.items():
             out.append(self.results.get(nodeid) or TestOutcome(
                 name=name, points=points, outcome="error", visibility=visibility, duration_s=0.0,
-                device=self._device, message="This check produced no result."))
+                device=self._device, message="This check produced no result.", clause=clause))
         return out
+
+
+def base_name(test: str) -> str:
+    """A test's name without its parameters (`test_x[a-b]` -> `test_x`): its own clause by default."""
+    return test.split("[", 1)[0]
 
 
 def _note(report: pytest.TestReport) -> str:
@@ -122,7 +131,9 @@ def _note(report: pytest.TestReport) -> str:
 def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str | None]:
     """Map an exception raised in a spec to (outcome, student message, internal note)."""
     if isinstance(exc, pytest.fail.Exception):
-        return "failed", str(exc.msg), None
+        # an example holds expected values: only visible tests show it (grader.spec.Failure)
+        example = getattr(exc, "example", "") if visibility == "visible" else ""
+        return "failed", f"{exc.msg} {example}" if example else str(exc.msg), None
     if isinstance(exc, MissingName):
         return "failed", str(exc), None
     if isinstance(exc, StudentCodeError):

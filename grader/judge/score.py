@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.judge.runner import TestOutcome
+from grader.judge.runner import TestOutcome, base_name
 
 SCHEMA = "grader-report/1"
 
@@ -26,7 +26,7 @@ class TestScore:
         o = self.outcome
         return {"name": o.name, "points": o.points, "score": self.score, "outcome": o.outcome,
                 "message": o.message, "visibility": o.visibility, "device": o.device,
-                "duration_s": o.duration_s}
+                "duration_s": o.duration_s, "clause": o.clause or base_name(o.name)}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignments import Assignment, Limits
-from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTampered, WorkerTimeout
+from grader.errors import (GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerNotStarted,
+                           WorkerTampered, WorkerTimeout)
 from grader.intake.extract import Extracted
 from grader.protocol import decoded_bytes
 from grader.sandbox.confine import WorkerLimits
@@ -140,6 +141,10 @@ class Submission:
                    "modules": {m.name: m.code for m in self.extracted.modules}}
         try:
             reply = self._request(self._worker, message, startup=True)
+        except WorkerNotStarted as exc:
+            self._stop()
+            self.load_error = SubmissionError("grader", not_started_message(exc))
+            raise self.load_error from None
         except WorkerTimeout:
             self.load_error = SubmissionError("timeout", "Loading your code did not finish in time; "
                                               "look for an endless loop or long work at top level"
@@ -257,6 +262,14 @@ class Submission:
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         hint = f" (found {close[0]!r}; names are case-sensitive and must match exactly)" if close else ""
         return f"Your code does not define {name}{hint}."
+
+
+def not_started_message(exc: WorkerNotStarted) -> str:
+    """The grader's own failure, told as such: no code of the student's ran."""
+    cause = f" ({clean_message(exc.cause, limit=300)})" if exc.cause else ""
+    return (f"The grader could not run on this machine: its worker process {exc}{cause}, before any of your "
+            "code ran. This is not a problem with your code; it was not graded. Re-run to retry, and tell your "
+            "instructor if it happens again.")
 
 
 _NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]{0,99})' is not defined")

@@ -41,6 +41,11 @@ def plain(text: Any, limit: int = MAX_PLAIN) -> str:
 
 
 OUTCOME_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIME", "skipped": "SKIP"}
+OUTCOME_SIGN = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "skipped": "–"}
+# The report's `sandbox.mode` (grader.sandbox.backend) in a student's words.
+ISOLATION = {"none": "none: your own machine (your code ran as you, with no sandbox)",
+             "namespaces": "a sandbox (Linux namespaces: no network, a private filesystem)",
+             "bubblewrap": "a sandbox (bubblewrap: no network, a private filesystem)"}
 
 
 def result_table(report: dict[str, Any], *, width: int = 100) -> str:
@@ -63,8 +68,31 @@ def result_table(report: dict[str, Any], *, width: int = 100) -> str:
                 lines.extend(_wrap(plain(test["message"]), width, indent=8))
     for note in extraction_notes(report):
         lines.append(f"  note: {plain(note)}")
-    lines.append(f"  Total: {report['score']:g} / {report['max_score']:g}")
+    if isolation(report):
+        lines.append(f"  Isolation: {isolation(report)}")
+    lines.append(f"  {total_line(report)}")
     return "\n".join(lines)
+
+
+def isolation(report: dict[str, Any]) -> str:
+    """What kept the code apart from the machine, in words ("" when no code ran)."""
+    sandbox = report.get("sandbox")
+    mode = sandbox.get("mode") if isinstance(sandbox, dict) else None
+    return ISOLATION.get(str(mode), plain(mode, 80)) if mode else ""
+
+
+def total_line(report: dict[str, Any]) -> str:
+    """The score, and for a check the points still to come: a public 2.5 / 2.5 is not the grade."""
+    total = f"Total: {report['score']:g} / {report['max_score']:g}"
+    hidden = report.get("hidden")
+    if not isinstance(hidden, dict):
+        return total
+    points = hidden.get("points")
+    if not isinstance(points, (int, float)):
+        return f"{total} on the public tests; your instructor's hidden tests run when your work is graded"
+    if points <= 0:
+        return total
+    return f"{total} on the public tests; hidden tests worth {points:g} more points run when your work is graded"
 
 
 def extraction_notes(report: dict[str, Any]) -> list[str]:

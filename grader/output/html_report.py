@@ -23,15 +23,14 @@ import jinja2
 from markupsafe import Markup
 
 from grader import __version__
-from grader.output.console import OUTCOME_MARK
-from grader.output.formats import FORMATS
+from grader.output.console import OUTCOME_MARK, OUTCOME_SIGN
+from grader.output.formats import FORMATS, safe_stem
 from grader.output.report import write_atomic
 
 INDEX = "index.html"
 HISTOGRAM_BINS = 10
 TEXT_CHARS = 20_000  # longest student text put on a page; the JSON report keeps it all
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_OUTCOME_SIGN = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "skipped": "–"}
 LOOK_FLAGS = {
     "timeout": "ran past the time limit",
     "memory-limit": "hit the memory limit",
@@ -72,7 +71,7 @@ def _percent(value: Any) -> str:
 
 def _mark(outcome: Any) -> str:
     outcome = clean_text(outcome)
-    return f"{_OUTCOME_SIGN.get(outcome, '?')} {OUTCOME_MARK.get(outcome, outcome.upper())}"
+    return f"{OUTCOME_SIGN.get(outcome, '?')} {OUTCOME_MARK.get(outcome, outcome.upper())}"
 
 
 @functools.cache
@@ -89,18 +88,13 @@ def _asset(name: str) -> str:
     return (Path(__file__).with_name("templates") / name).read_text(encoding="utf-8")
 
 
-def _page(template: str, script: str | None = None, **context: Any) -> str:
+def render_page(template: str, script: str | None = None, **context: Any) -> str:
     """A whole page: our CSS inline, our script (if any) allowed by its hash and nothing else."""
     scripts = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" if script else "'none'"
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {scripts}"
     return _templates().get_template(template).render(
         csp=Markup(csp), css=Markup(_asset("report.css")), script=Markup(script) if script else None,
         version=__version__, **context)
-
-
-def render_check_table(report: dict[str, Any], notes: list[str]) -> str:
-    """The notebook's HTML: the table `grader check` prints (marks, points, messages) and the total."""
-    return _templates().get_template("check.html.j2").render(report=dict(report), notes=notes)
 
 
 def needs_a_look(report: dict[str, Any]) -> list[str]:
@@ -133,16 +127,61 @@ def held_events(report: dict[str, Any]) -> list[dict[str, str]]:
             for event in (events if isinstance(events, list) else []) if isinstance(event, dict)]
 
 
-def render_submission_page(report: dict[str, Any]) -> str:
+def render_submission_page(report: dict[str, Any], entry: dict[str, Any] | None = None) -> str:
+    """A submission's page; `entry` (its row of summary.json) adds the final score and its adjustments."""
     extraction = report.get("extraction") if isinstance(report.get("extraction"), dict) else {}
     devices = report.get("devices") if isinstance(report.get("devices"), dict) else {}
-    return _page(
+    return render_page(
         "submission.html.j2", report=report, extraction=extraction, look=needs_a_look(report),
-        legs=_legs(devices), held=held_events(report), disagreements=[_pairs(row) for row in devices.get("disagreements") or []],
+        final=_final(entry), student=_student(report), ran=what_ran(report), held=held_events(report),
+        legs=_legs(devices), disagreements=[_pairs(row) for row in devices.get("disagreements") or []],
         numeric=devices.get("numeric") if isinstance(devices.get("numeric"), dict) else None,
         output=report.get("output") if isinstance(report.get("output"), dict) else {},
         internal=list(report.get("internal_errors") or []), wall_s=_wall(report),
         environment=_pairs(report.get("environment")), sandbox=_pairs(report.get("sandbox")))
+
+
+# Error kinds: where loading began and stopped (some code ran), where it loaded but lacked a name,
+# where the grader itself failed; any other kind means the file was never run.
+_STOPPED_LOADING = ("timeout", "crash", "import")
+_GRADER_FAILED = ("grader", "judge-stopped")
+
+
+def what_ran(report: dict[str, Any]) -> str | None:
+    """For a submission that was not graded, what of it ran, truthfully; None for a graded one."""
+    if report.get("status") != "error":
+        return None
+    error = report.get("error") if isinstance(report.get("error"), dict) else {}
+    kind = error.get("kind")
+    if kind in _STOPPED_LOADING:
+        return "Loading stopped at the problem above: statements before it ran, the rest did not, and no test ran."
+    if kind == "missing-name":
+        return "It loaded, but a name the tests need was missing (see above), so no test ran."
+    if kind in _GRADER_FAILED:
+        return "The grader failed on it (see above), so what ran is not known; no score came from it."
+    return "Nothing of it ran: it could not be read or run (see above)."
+
+
+def _final(entry: dict[str, Any] | None) -> dict[str, Any]:
+    """The final score beside the graded one: {"graded", "final", "adjusted", "adjustments": [line, ...]}."""
+    entry = entry if isinstance(entry, dict) else {}
+    adjustments = [a for a in entry.get("adjustments") or [] if isinstance(a, dict)]
+    graded, final = entry.get("graded_score", entry.get("score")), entry.get("final_score", entry.get("score"))
+    lines = [f"{clean_text(a.get('change'))}{' on ' + clean_text(a.get('test')) if a.get('test') else ''}: "
+             f"{clean_text(a.get('reason'))}{', ' + clean_text(a.get('by')) if a.get('by') else ''}" for a in adjustments]
+    adjusted = bool(adjustments) or (final is not None and final != graded)
+    return {"graded": graded, "final": final, "adjusted": adjusted, "adjustments": lines,
+            "notes": [clean_text(n) for n in entry.get("adjustment_notes") or []]}
+
+
+def _student(report: dict[str, Any]) -> dict[str, Any]:
+    student = report.get("student") if isinstance(report.get("student"), dict) else {}
+    facts = [(label, student.get(key)) for key, label in (("name", "Name"), ("id", "LMS id"), ("login", "Login"),
+                                                         ("sis_id", "SIS id"), ("email", "Email"),
+                                                         ("section", "Section"), ("source", "From"))]
+    late = report.get("late")
+    return {"facts": [(k, v) for k, v in facts if v], "submitted_at": report.get("submitted_at") or "unknown",
+            "late": "" if late is None else ("late" if late else "on time")}
 
 
 def _legs(devices: dict[str, Any]) -> list[dict[str, str]]:
@@ -172,14 +211,37 @@ def render_class_page(summary: dict[str, Any], reports: list[dict[str, Any]]) ->
     ordered = sorted(reports, key=lambda r: str(r.get("id", "")))
     scores = [float(r.get("score") or 0.0) for r in ordered]
     max_score = float(summary["totals"]["max_score"] or 0.0)
+    entries = {e.get("id"): e for e in summary.get("submissions") or [] if isinstance(e, dict)}
     rows = [{"id": r.get("id", ""), "page": page_name(str(r.get("id", ""))), "score": r.get("score", 0.0),
              "max_score": r.get("max_score", 0.0), "status": r.get("status", ""),
-             "flags": r.get("flags") or [], "wall_s": _wall(r)} for r in ordered]
-    look = [{"id": row["id"], "page": row["page"], "reasons": needs_a_look(r)} for row, r in zip(rows, ordered)]
-    return _page("class.html.j2", script=_asset("sort.js"), summary=summary, rows=rows,
+             "flags": r.get("flags") or [], "wall_s": _wall(r), "final": _final(entries.get(r.get("id"))),
+             "student": _student(r)} for r in ordered]
+    look = [{"id": row["id"], "page": row["page"], "reasons": needs_a_look(r) + _class_reasons(entries.get(r.get("id")))}
+            for row, r in zip(rows, ordered)]
+    return render_page("class.html.j2", script=_asset("sort.js"), summary=summary, rows=rows,
                  look=[row for row in look if row["reasons"]], items=summary.get("item_analysis", []),
+                 similar=_similar(summary), duplicates=summary.get("duplicates") or [],
                  median=statistics.median(scores) if scores else 0.0,
                  histogram=Markup(histogram_svg(scores, max_score)), bin_width=_bin_width(max_score))
+
+
+def _class_reasons(entry: dict[str, Any] | None) -> list[str]:
+    """Why to look that only the class knows: a submission gone from its folder, notes on its overrides."""
+    entry = entry if isinstance(entry, dict) else {}
+    reasons = []
+    if entry.get("missing"):
+        reasons.append("its submission is no longer in the folder graded; this report is from an earlier run")
+    if entry.get("status") == "held" and entry.get("final_score") is None:
+        reasons.append("held: nothing goes to the LMS until an override sets its score (=N in overrides.csv)")
+    reasons += [f"override: {clean_text(note)}" for note in entry.get("adjustment_notes") or []]
+    return reasons
+
+
+def _similar(summary: dict[str, Any]) -> dict[str, Any]:
+    data = summary.get("similarity") if isinstance(summary.get("similarity"), dict) else {}
+    pairs = [p for p in data.get("flagged") or [] if isinstance(p, dict)]
+    return {"pairs": pairs, "skipped": data.get("skipped", 0), "file": data.get("file"),
+            "unavailable": data.get("unavailable")}
 
 
 def _bin_width(max_score: float) -> float:
@@ -228,9 +290,10 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
 def write_html(out: Path, summary: dict[str, Any], reports: Iterable[dict[str, Any]]) -> list[str]:
     """Write one page per report and `index.html` into `out`; return the ids whose page could not be made."""
     written, broken = [], []
+    entries = {e.get("id"): e for e in summary.get("submissions") or [] if isinstance(e, dict)}
     for report in reports:
         try:
-            write_atomic(out / page_name(str(report["id"])), render_submission_page(report))
+            write_atomic(out / page_name(str(report["id"])), render_submission_page(report, entries.get(report["id"])))
             written.append(report)
         except (KeyError, TypeError, ValueError, AttributeError, jinja2.TemplateError):
             broken.append(clean_text(report.get("id", "?"))[:100])  # a hand-edited report: skip it, say so
@@ -238,52 +301,17 @@ def write_html(out: Path, summary: dict[str, Any], reports: Iterable[dict[str, A
     return broken
 
 
-def render_folder(folder: Path) -> tuple[Path, list[str]]:
-    """`grader report DIR`: re-render every page and `index.html` from the JSON reports in DIR.
+def write_pair_pages(out: Path, similarity: Any, codes: dict[str, str]) -> dict[tuple[str, str], str]:
+    """A page per flagged pair of similar submissions (`similarity/<a>--<b>.html`): both codes side by side,
+    the passages they share marked; returns {(a, b): the page's path relative to `out`}."""
+    from grader.output.similarity import FOLDER, MAX_PAGES, segments
 
-    summary.json is left as it is; the class page is rebuilt from the reports
-    themselves. Returns the index's path and the reports that were skipped.
-    """
-    from grader.errors import UsageError
-    from grader.output.report import build_summary, read_report, summary_entry
-
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder")
-    found = [r for p in sorted(folder.glob("*.json")) if (r := read_report(p)) is not None]
-    reports = [r for r in found if _usable(r)]
-    skipped = [clean_text(r.get("id", "?"))[:100] for r in found if not _usable(r)]
-    if not reports:
-        raise UsageError(f"no grader reports in {folder}: run `grader grade ... --out {folder}` first")
-    assignments = sorted({r["assignment"] for r in reports})
-    if len(assignments) > 1:
-        raise UsageError(f"{folder} holds reports of several assignments ({', '.join(assignments)}); "
-                         "render one assignment per folder")
-    formats = [name for name, fmt in FORMATS.items()
-               if name in ("json", "html") or any((folder / fmt.file_name(r["id"])).exists() for r in reports)]
-    entries = [summary_entry(r, {f: FORMATS[f].file_name(r["id"]) for f in formats}) for r in reports]
-    summary = build_summary(assignments[0], entries, _kept_from_summary(folder), reports=reports)
-    skipped += write_html(folder, summary, reports)
-    return folder / INDEX, skipped
-
-
-def _usable(report: dict[str, Any]) -> bool:
-    """Shaped like a report this grader writes (a hand-edited one may not be)."""
-    number = (int, float)
-    return (isinstance(report.get("id"), str) and isinstance(report.get("assignment"), str)
-            and isinstance(report.get("status"), str) and isinstance(report.get("score"), number)
-            and isinstance(report.get("max_score"), number) and isinstance(report.get("submission"), dict)
-            and isinstance(report["submission"].get("path"), str)
-            and isinstance(report.get("tests"), list) and all(isinstance(t, dict) for t in report["tests"]))
-
-
-def _kept_from_summary(folder: Path) -> dict[str, Any]:
-    """When and how the folder was graded: kept from its summary.json, which only `grade` knows."""
-    import json
-
-    try:
-        old = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(old, dict):
-        return {}
-    return {key: old[key] for key in ("graded_at", "seed", "grader", "shard", "merged_from") if key in old}
+    pages = {}
+    for pair in similarity.flagged[:MAX_PAGES]:
+        name = f"{FOLDER}/{safe_stem(pair.a)}--{safe_stem(pair.b)}.html"
+        sides = [{"id": sid, "page": f"../{page_name(sid)}", "share": share, "segments": segments(codes[sid], spans)}
+                 for sid, share, spans in ((pair.a, pair.shares[0], pair.slices[0]),
+                                           (pair.b, pair.shares[1], pair.slices[1]))]
+        write_atomic(out / name, render_page("pair.html.j2", pair=pair, sides=sides))
+        pages[(pair.a, pair.b)] = name
+    return pages

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,19 +23,35 @@ from grader.output.item_analysis import item_analysis
 SUMMARY_SCHEMA = "grader-summary/1"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so readers see the old file or the whole new one, never a part."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write `text` to `path` so readers see the old file or the whole new one, never a part.
+
+    The file gets the mode any new file gets here (0666 less the umask, as `open` gives), so a
+    teaching assistant in the owner's group can read the reports when the umask allows it;
+    `tempfile.mkstemp` would make every output 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, tmp = _new_temporary(path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(text if isinstance(text, bytes) else text.encode("utf-8", errors="backslashreplace"))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new, exclusively created file beside `path`, with the umask's mode (O_EXCL: never someone else's)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -128,9 +144,13 @@ def _distribution(scores: list[float]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: float(kv[0])))
 
 
-def write_gradebook(out: Path, reports: Iterable[dict[str, Any]]) -> None:
-    """`gradebook.csv`: id, score, max_score, status, then one `test:<name>` column per test."""
+def write_gradebook(out: Path, reports: Iterable[dict[str, Any]], *,
+                    extra: dict[str, dict[str, str]] | None = None) -> None:
+    """`gradebook.csv`: id, score, max_score, status, flags, the `extra` columns (per id: final score,
+    adjustments, student...), then one `test:<name>` column per test."""
     rows = sorted(reports, key=lambda r: r["id"])
+    extra = extra or {}
+    more = list(dict.fromkeys(name for columns in extra.values() for name in columns))
     tests: list[str] = []
     for report in rows:
         for test in report.get("tests", []):
@@ -138,9 +158,11 @@ def write_gradebook(out: Path, reports: Iterable[dict[str, Any]]) -> None:
                 tests.append(test["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "score", "max_score", "status", "flags"] + [f"test:{t}" for t in tests])
+    writer.writerow(["id", "score", "max_score", "status", "flags"] + more + [f"test:{t}" for t in tests])
     for report in rows:
         by_name = {t["name"]: t["score"] for t in report.get("tests", [])}
+        added = extra.get(report["id"], {})
         writer.writerow([report["id"], f"{report['score']:g}", f"{report['max_score']:g}", report["status"],
-                         " ".join(report.get("flags", []))] + [f"{by_name.get(t, 0):g}" for t in tests])
+                         " ".join(report.get("flags", []))] + [added.get(name, "") for name in more]
+                        + [f"{by_name.get(t, 0):g}" for t in tests])
     write_atomic(out / "gradebook.csv", buffer.getvalue())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import resource
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +29,24 @@ class WorkerLimits:
     output_bytes: int = 64 * 1024
 
 
-def apply_limits(limits: WorkerLimits) -> None:
-    """Called in the worker before student code: rlimits that TensorFlow tolerates."""
+def apply_limits(limits: WorkerLimits) -> bool:
+    """Called in the worker before student code: rlimits that TensorFlow tolerates.
+
+    False where the platform has no rlimits (Windows): there only the judge's wall clock holds."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return False
     _limit(resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024)
     _limit(resource.RLIMIT_NOFILE, limits.open_files)
     _limit(resource.RLIMIT_CORE, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the cap fails instead of killing
+    return True
 
 
 def _limit(kind: int, value: int) -> None:
+    import resource
+
     soft, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)

@@ -22,10 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.sandbox import host
 from grader.sandbox.confine import PARK
 
-SANDBOX_BASE = Path(tempfile.gettempdir()) / ("grader-sandboxes" if os.geteuid() == 0 else
-                                               f"grader-sandboxes-{os.geteuid()}")
 # bench only: "previous" grades with the isolation of before issue 14 (no uid switch, shared /tmp, no CPU quota)
 PREVIOUS = os.environ.get("GRADER_BENCH_ISOLATION") == "previous"
 
@@ -88,7 +87,7 @@ def switches_uid() -> bool:
     """Do a root grader's workers switch to a uid of their own? Not in the bench's "previous" mode, and
     not where, without namespaces, they would see the machine's own folders and Python is in one that
     other users cannot enter (pyenv under /root): there they keep root, without capabilities."""
-    if os.geteuid() != 0 or PREVIOUS:
+    if not host.is_root() or PREVIOUS:
         return False
     return namespaces_available() or all(_others_can_enter(path) for path in _visible_paths())
 
@@ -113,15 +112,19 @@ def sandbox_base() -> Path:
     """Where every worker's folder lives: one value, computed by the judge and handed to its workers.
 
     Read-only (0555) to workers; owned by the judge's uid, which is checked, so that a folder
-    someone else planted at this predictable path (or a symlink) is never used."""
+    someone else planted at this predictable path (or a symlink) is never used. Without uids
+    (Windows) it lies in the user's own temporary folder, which no other user may enter."""
+    uid = host.euid()
+    base = Path(tempfile.gettempdir()) / ("grader-sandboxes" if uid == 0 else
+                                          "grader-sandboxes" + ("" if uid is None else f"-{uid}"))
     try:
-        SANDBOX_BASE.mkdir(mode=0o555 if os.geteuid() == 0 else 0o755)  # root writes without the w bit
+        base.mkdir(mode=0o555 if uid == 0 else 0o755)  # root writes without the w bit
     except FileExistsError:
         pass
-    info = os.lstat(SANDBOX_BASE)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        raise OSError(f"{SANDBOX_BASE} is not a folder of the grader's own; remove it")
-    return SANDBOX_BASE
+    info = os.lstat(base)
+    if not stat.S_ISDIR(info.st_mode) or (uid is not None and (info.st_uid != uid or info.st_mode & 0o022)):
+        raise OSError(f"{base} is not a folder of the grader's own; remove it")
+    return base
 
 
 def wrap_command(command: list[str], *, hide: list[Path], show: list[Path] = ()) -> list[str]:
@@ -184,7 +187,8 @@ def _mount_script(hide: list[Path], show: list[Path] = ()) -> str:
     """
     q = shlex.quote
     lines = [
-        "set -e", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
+        # the new root's mount points must be traversable by the worker's uid whatever the instructor's umask
+        "set -e", "umask 022", f"R={ROOT}", 'mkdir -p "$R"', 'mount -t tmpfs -o size=64m,mode=0755 tmpfs "$R"',
         f'mkdir -p "$R{PARK}" "$R{OLD_ROOT}" "$R/tmp" "$R/var/tmp" "$R/proc" "$R/dev" "$R/sys"',
         'for tmp in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev tmpfs "$R$tmp"; done',
         'for link in /bin /sbin /lib /lib32 /lib64 /libx32; do '

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import WorkerCrashed, WorkerTampered, WorkerTimeout
-from grader.protocol import TAMPER_STATUS, Seal, UnsealedReply, read_frame, tamper_report, write_frame
+from grader.errors import WorkerCrashed, WorkerNotStarted, WorkerTampered, WorkerTimeout
+from grader.protocol import READY, TAMPER_STATUS, Seal, UnsealedReply, read_frame, tamper_report, write_frame
 from grader.sandbox.cage import Cage
 from grader.sandbox.confine import WorkerLimits
 
@@ -75,23 +75,30 @@ class Worker:
     popen: subprocess.Popen[bytes] | None = None
     flags: set[str] = field(default_factory=set)
     cage: Cage = field(default_factory=Cage)
+    started: bool = False  # the worker said it is ready to run student code (`grader.worker.serve`)
     seal: Seal = field(default_factory=Seal)  # this worker's key: sent with the load request, checks each reply
     reap: Callable[[float], int | None] | None = None  # a forked worker's exit status, from its zygote
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its answer, killing the worker on timeout. Raises WorkerTampered when
-        the worker's tamper checks stopped it (its report, an unsealed reply, or its exit status says so)."""
+        """Send one request and wait for its answer, killing the worker on timeout.
+
+        The first request waits for the worker's ready frame: a worker that ends before it has
+        run no student code, and raises WorkerNotStarted (the grader's failure, with its cause).
+        Raises WorkerTampered when the worker's tamper checks stopped it (its report, an unsealed
+        reply, or its exit status says so)."""
         deadline = time.monotonic() + timeout
         if message.get("op") == "load":
             message = {**message, "seal": self.seal.key.hex()}
         try:
-            write_frame(self.req_fd, message, self.seal)
-            return read_frame(self.resp_fd, deadline, self.seal)
+            return self._exchange(message, deadline)
+        except WorkerNotStarted:
+            raise
         except WorkerTimeout:
             self.kill()
             self.flags.add("timeout")
             raise
         except UnsealedReply as exc:
+            self.exit_code(wait=1.0)  # the tripwire ends the worker right after its report: let it, then make sure
             self.kill()
             raise WorkerTampered([tamper_report(exc.message)]) from None
         except (BrokenPipeError, ConnectionResetError, WorkerCrashed) as exc:
@@ -101,6 +108,32 @@ class Worker:
                                                 "its report did not arrive"}]) from None
             text = str(exc) if isinstance(exc, WorkerCrashed) else "the worker process ended"
             raise WorkerCrashed(text, exit_code=code) from None
+
+    def _exchange(self, message: dict[str, Any], deadline: float | None) -> dict[str, Any]:
+        if not self.started:
+            self._await_ready(deadline)
+        write_frame(self.req_fd, message, self.seal)
+        return read_frame(self.resp_fd, deadline, self.seal)
+
+    def _await_ready(self, deadline: float | None) -> None:
+        try:
+            ready = read_frame(self.resp_fd, deadline)
+        except WorkerTimeout:
+            self.kill()
+            raise WorkerNotStarted("did not start in time") from None
+        except (WorkerCrashed, OSError):
+            self.kill()
+            raise WorkerNotStarted("ended before it could run any code", cause=self.boot_error()) from None
+        if ready != READY:
+            self.kill()
+            raise WorkerNotStarted("did not say it was ready")
+        self.started = True
+
+    def boot_error(self) -> str:
+        """The last line the worker's boot wrote to stderr (its exception), before any student code ran."""
+        _, err, _ = self.output()
+        lines = [line.strip() for line in err.splitlines() if line.strip()]
+        return lines[-1][:300] if lines else ""
 
     def alive(self) -> bool:
         try:
@@ -155,7 +188,12 @@ class Worker:
 
 
 def _open_in_folder(path: Path, flags: int) -> int:
-    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder."""
+    """Open `path` (a file directly in a sandbox folder) following no symlink, neither the file nor the folder.
+
+    Where `open` cannot do that (Windows: no O_NOFOLLOW, no dir_fd) the worker runs as the student
+    anyway (`grader.sandbox.plain`), and the file is opened as it is."""
+    if not hasattr(os, "O_DIRECTORY") or os.open not in os.supports_dir_fd:
+        return os.open(path, flags | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0))
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         return os.open(path.name, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
@@ -181,6 +219,7 @@ def make_folder() -> Path:
 
     The folder and the capture files are the judge's (read-only to the worker); when the grader
     runs as root, `home/` belongs to a uid of this submission's own, the one its workers run as."""
+    from grader.sandbox import host
     from grader.sandbox.isolation import sandbox_base, switches_uid
     from grader.sandbox.privileges import submission_uid
 
@@ -194,7 +233,7 @@ def make_folder() -> Path:
             os.chown(part, uid, uid)
     # the worker writes only in home/: it cannot swap the capture files (not root: the judge needs the
     # w bit to remove the folder; there the worker's read-only view of its folder is what protects them)
-    folder.chmod(0o555 if os.geteuid() == 0 else 0o755)
+    folder.chmod(0o555 if host.is_root() else 0o755)
     return folder
 
 

@@ -32,6 +32,7 @@ import traceback
 import types
 from typing import Any
 
+from grader.protocol import READY
 from grader.worker import integrity, tripwire
 from grader.worker.wire import encode_reply, new_mac, read_request, seal, write_all
 
@@ -46,6 +47,7 @@ def serve(req_fd: int, resp_fd: int, _exit: Any = os._exit) -> None:
     arm, trip = tripwire.install(resp_fd)  # first: it sees everything after this (inert until armed)
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # _thread.interrupt_main() from student code does nothing
+        write_all(resp_fd, encode_reply(READY))  # boot is over: a worker that ends before this ran no student code
         request = read_request(req_fd)
         if request is None or request[0].get("op") != "load":
             _exit(0)

@@ -165,6 +165,10 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
             guard_sockets()
         enter_worker_sandbox(Path(request["cwd"]).parent, Path(request["base"]),
                              namespaced=request["network_isolated"], previous=request["previous"])
+    except BaseException as exc:  # noqa: BLE001 - boot failed: say why where the judge looks (Worker.boot_error)
+        os.write(2, f"{type(exc).__name__}: {exc}\n".encode(errors="replace"))
+        os._exit(70)
+    try:
         serve(req_fd, resp_fd)
     finally:
         os._exit(0)

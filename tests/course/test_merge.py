@@ -37,6 +37,10 @@ def test_merge_of_shards_equals_a_single_run(tmp_path):
     assert merged["totals"] == one["totals"] and merged["distribution"] == one["distribution"]
     rows = lambda p: list(csv.reader(p.open()))
     assert rows(tmp_path / "merged" / "gradebook.csv") == rows(tmp_path / "single" / "gradebook.csv")
+    similar = lambda out: {k: v for k, v in json.loads((out / "similarity.json").read_text()).items()
+                           if k != "computed_at"}
+    assert similar(tmp_path / "merged") == similar(tmp_path / "single")  # the shards' graded code came along
+    assert len(similar(tmp_path / "merged")["skipped"]) == 6  # concat is too short to compare (but junk: no code)
     assert len(single.reports) == 6
     counts = lambda s: sorted((i["name"], i["passed"], i["mean_score"]) for i in s["item_analysis"])
     assert counts(merged) == counts(one) and len(counts(one)) == len(one["item_analysis"]) > 0

@@ -28,3 +28,35 @@ def test_release_bundle_is_free_of_solutions_hidden_specs_and_mutants(tmp_path):
     assert "assignments/concat/concat.py" in names and "assignments/concat/concat.ipynb" in names
     assert "assignments/concat/tests/test_public.py" in names and "grader/cli.py" in names
     assert not any("solution" in n or "hidden" in n or "mutant" in n for n in names)
+
+
+def test_the_bundle_says_what_its_hidden_tests_are_worth_and_pip_installs_from_its_zip(tmp_path):
+    """What `!pip install exercises.zip` does in Colab: the grader, and the course's public files inside it."""
+    import subprocess
+    import sys
+    import tomllib
+
+    zipped = tmp_path / "exercises.zip"
+    release(["concat"], out=tmp_path / "bundle", zip_to=zipped)
+    later = tomllib.loads((tmp_path / "bundle" / "assignments" / "concat" / "assignment.toml").read_text())
+    assert later["graded_later"] == {"tests": 7, "points": 7.5}  # solutions/concat/hidden/, counted at release
+    assert "!pip install -q exercises.zip" in (tmp_path / "bundle" / "README.md").read_text()
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
+                           "--quiet", "--target", str(site), str(zipped)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    installed = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    course = "grader/data/course/assignments/concat/"
+    assert {course + n for n in ("assignment.toml", "probes.py", "concat.py", "tests/test_public.py")} <= installed
+    assert "grader/cli.py" in installed and not any("solution" in n or "hidden" in n for n in installed)
+    (tmp_path / "colab").mkdir()
+    (tmp_path / "colab" / "mine.py").write_bytes((ROOT / "solutions" / "concat" / "solution.py").read_bytes())
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), "HOME": str(tmp_path)}
+    where = subprocess.run([sys.executable, "-c", "import grader.course.assignments as a; print(a.course_root())"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path / "colab")
+    assert where.stdout.strip() == str(site / "grader" / "data" / "course")  # the installed copy, not this checkout
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "concat", "mine.py"], cwd=tmp_path / "colab",
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == ("  Total: 2.5 / 2.5 on the public tests; hidden tests worth 7.5 more "
+                                            "points run when your work is graded")

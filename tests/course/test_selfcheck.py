@@ -6,15 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import load_assignment
-from grader.course.selfcheck import Case, cases, check_cases, declared_fails, judge_case, seed_list, structure_problems
+from grader.course.assignments import list_assignments, load_assignment
+from grader.course.selfcheck import (Case, cases, check_cases, clause_spans, declared_fails, judge_case, seed_list,
+                                     structure_problems)
 from grader.errors import UsageError
+from grader.judge.grading import collect, collect_clauses
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def report(seed: int, **scores: float) -> dict:
-    tests = [{"name": n, "score": s, "points": 1.0} for n, s in scores.items()]
+    tests = [{"name": n, "score": s, "points": 1.0, "message": "" if s else f"{n} said why"} for n, s in scores.items()]
     return {"seed": seed, "status": "graded", "score": sum(scores.values()), "max_score": float(len(scores)),
             "tests": tests, "error": None}
 
@@ -34,6 +36,25 @@ def test_a_mutant_caught_outside_its_clause_is_reported():
     assert not verdict.ok and "outside its Fails: list, in test_b" in verdict.detail
     within = judge_case(mutant({"test_a", "test_b"}), [report(1, test_a=0, test_b=0), report(2, test_a=0, test_b=1)])
     assert within.ok and within.detail == "caught on 2/2 seeds by: test_a (2), test_b (1)"
+
+
+def test_what_the_tests_said_is_kept_where_a_case_goes_wrong():
+    outside = judge_case(mutant({"test_a"}), [report(1, test_a=1, test_b=1), report(2, test_a=0, test_b=0)])
+    assert outside.messages == ("seed 2, test_b: test_b said why",)  # not test_a: it is in the clause
+    solution = judge_case(Case("solution", Path("s.py"), "full"), [report(5, test_a=1, test_b=0)])
+    assert solution.messages == ("seed 5, test_b: test_b said why",)
+    broken = dict(report(6, test_a=0), error={"kind": "syntax", "message": "line 3: invalid syntax"})
+    broken["tests"] = []
+    assert judge_case(Case("solution", Path("s.py"), "full"), [broken]).messages == ("seed 6: line 3: invalid syntax",)
+    assert judge_case(mutant({"test_a"}), [report(1, test_a=0, test_b=1)]).messages == ()  # all good: nothing
+
+
+def test_clause_spans_groups_a_fails_line_by_clause():
+    clauses = {"test_shape": "call returns concat", "test_values": "call returns concat", "test_tracked": "tracked"}
+    assert clause_spans(frozenset({"test_shape", "test_values"}), clauses) == {
+        "call returns concat": ["test_shape", "test_values"]}
+    assert clause_spans(frozenset({"test_shape", "test_tracked", "test_nope"}), clauses) == {
+        "call returns concat": ["test_shape"], "tracked": ["test_tracked"]}
 
 
 def test_a_mutant_without_a_fails_line_is_an_error_but_an_unconstrained_one_is_not():
@@ -82,14 +103,27 @@ def test_every_concat_mutant_declares_its_clause_and_a_typo_in_one_is_a_problem(
     assert structure_problems(concat, [typo]) == ["mutant typo: its Fails: line names no such test: test_nope"]
 
 
+def test_a_fails_line_spanning_two_clauses_is_a_problem_naming_both():
+    concat = load_assignment("concat")
+    same = Case("mutant one", Path("one.py"), "below", frozenset({"test_output_shape", "test_nests_inside_sequential"}))
+    assert structure_problems(concat, [same]) == []  # both check what call returns
+    two = Case("mutant two", Path("two.py"), "below", frozenset({"test_output_shape", "test_subnet_variables_are_tracked"}))
+    assert structure_problems(concat, [two]) == [
+        'mutant two: one mistake should cost one clause, but its Fails: line spans 2: "call(X) returns '
+        'tf.concat([net1(X), net2(X)], axis), axis=-1 by default" (test_output_shape); "net1 and net2 are the '
+        'block\'s own sub-networks: their variables are tracked" (test_subnet_variables_are_tracked)']
+
+
 def test_grading_under_two_seeds_catches_a_mutant_outside_its_clause():
     concat = load_assignment("concat")
     solution = Case("solution", ROOT / "solutions" / "concat" / "solution.py", "full")
-    narrow = mutant({"test_subnet_variables_are_tracked"})  # untracked also fails the gradients test
-    narrow = Case(narrow.label, ROOT / "solutions" / "concat" / "mutants" / "untracked.py", "below", narrow.fails)
+    narrow = mutant({"test_different_widths_and_inputs"})  # summing fails every test of what call returns
+    narrow = Case(narrow.label, ROOT / "solutions" / "concat" / "mutants" / "sums.py", "below", narrow.fails)
     good, bad = check_cases(concat, [solution, narrow], [9, 1009], jobs=2)
     assert good.ok and good.scores == (10.0, 10.0)
-    assert not bad.ok and "outside its Fails: list, in test_gradients_reach_both_subnets" in bad.detail
+    assert not bad.ok and "outside its Fails: list, in test_axis_argument_is_used" in bad.detail
+    assert any(m.startswith("seed 9, test_output_shape: Your code raised an error: InvalidArgumentError at line 20: "
+                            "Incompatible shapes: [4,3] vs") for m in bad.messages), bad.messages
 
 
 
@@ -99,3 +133,32 @@ def test_cli_passes_seeds_through():
     args = build_parser().parse_args(["selfcheck", "concat", "--seeds", "5", "--seed", "3"])
     assert (args.assignments, args.seeds, args.seed) == (["concat"], 5, 3)
     assert build_parser().parse_args(["selfcheck"]).seeds == 1
+
+
+@pytest.mark.parametrize("slug", list_assignments())
+def test_every_mutant_of_every_assignment_costs_one_clause(slug):
+    """The static half of selfcheck, for every assignment: each Fails: line names known tests of one clause."""
+    assignment = load_assignment(slug)
+    assert structure_problems(assignment, cases(assignment)) == []
+
+
+def readme_rows(slug):
+    """(clause label, points, public) per row of an assignment README's points table."""
+    text = (ROOT / "assignments" / slug / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| test | clause | points | public |"):].split("\n\n", 1)[0].splitlines()[2:]
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table]
+    return [(row[-3], float(row[-2]), row[-1] == "yes") for row in rows]
+
+
+@pytest.mark.parametrize("slug", list_assignments())
+def test_readme_points_tables_match_the_specs_and_their_clauses(slug):
+    """Each README's table has one row per test with its points and visibility, and as many clauses."""
+    assignment = load_assignment(slug)
+    public = collect(tuple(assignment.public_specs), {})
+    hidden = collect(tuple(assignment.hidden_specs), {})
+    specs = [(p, True) for _, p, _ in public] + [(p, False) for _, p, _ in hidden]
+    rows = readme_rows(slug)
+    assert sorted((p, v) for _, p, v in rows) == sorted(specs)
+    clauses = collect_clauses(tuple(assignment.public_specs + assignment.hidden_specs))
+    assert len({label for label, _, _ in rows}) == len(set(clauses.values()))
+    assert sum(p for _, p, _ in rows) == 10

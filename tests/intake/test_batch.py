@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import UsageError
-from grader.intake.batch import Entry, discover, in_shard, parse_shard
+from grader.intake.batch import Entry, discover, in_shard, parse_shard, select_ids
 
 
 def touch(folder: Path, *names: str) -> None:
@@ -76,12 +76,17 @@ def test_generated_suffix_does_not_collide_with_a_real_name(tmp_path: Path) -> N
     assert {e.id: e.path.name for e in entries}["a-2"] == "a-2.py"
 
 
-@pytest.mark.parametrize("name", ["summary.py", "gradebook.ipynb", "summary/", "gradebook.zip"])
-def test_ids_are_never_summary_or_gradebook(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["summary.py", "gradebook.ipynb", "summary/", "gradebook.zip", "similarity.py"])
+def test_ids_are_never_the_class_folders_own_files(tmp_path: Path, name: str) -> None:
     touch(tmp_path, name)
     (entry,) = discover([tmp_path])
-    assert entry.id not in ("summary", "gradebook")
+    assert entry.id not in ("summary", "gradebook", "similarity")  # <id>.json would overwrite summary.json...
     assert entry.id == name.rstrip("/").split(".")[0] + "-2"
+
+
+def test_gradescope_metadata_beside_the_submissions_is_not_a_submission(tmp_path: Path) -> None:
+    touch(tmp_path, "submission_metadata.yml", "submission_900001/", "submission_900001/concat.py")
+    assert ids(discover([tmp_path])) == ["submission_900001"]
 
 
 def test_unsafe_characters_are_replaced(tmp_path: Path) -> None:
@@ -138,3 +143,13 @@ def test_ids_from_hostile_file_names_are_plain_ascii(tmp_path: Path) -> None:
     ids = [e.id for e in discover([tmp_path])]
     assert all(i.isascii() and i.isprintable() and "/" not in i for i in ids), ids
     assert len(set(ids)) == 3
+
+
+def test_only_some_ids_of_a_folder(tmp_path: Path) -> None:
+    touch(tmp_path, "alice.py", "bob.py", "carol/", "carol/concat.py")
+    entries = discover([tmp_path])
+    assert ids(select_ids(entries, ["carol", "alice", "carol"])) == ["carol", "alice"]
+    with pytest.raises(UsageError, match="no submission 'alcie' in the paths given; did you mean alice"):
+        select_ids(entries, ["alcie"])
+    with pytest.raises(UsageError, match="no submission 'zed' in the paths given; the ids there: alice, bob, carol"):
+        select_ids(entries, ["zed"])

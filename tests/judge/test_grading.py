@@ -44,7 +44,9 @@ def test_reference_solution_scores_full_marks(tmp_path, concat_plan, solution_co
 def test_stub_scores_zero(concat_plan):
     result = grade(concat_plan.assignment.stub_py, concat_plan)
     assert result.status == "graded" and result.score == 0
-    assert all("not written yet" in t.outcome.message for t in result.tests)
+    said = {t.outcome.name: t.outcome.message for t in result.tests}
+    assert "store net1 and net2 as attributes" in said.pop("test_subnet_variables_are_tracked")  # its TODO
+    assert all("not written yet" in message for message in said.values())
 
 
 @pytest.mark.parametrize("version", [4, 3])
@@ -115,7 +117,8 @@ def test_runtime_error_names_the_students_line(tmp_path, concat_plan, solution_c
     code = solution_code.replace("return tf.concat(", "raise ValueError('oops')\n        return tf.concat(")
     result = grade(write(tmp_path, "concat.py", code), concat_plan)
     line = code.splitlines().index("        raise ValueError('oops')") + 1
-    assert result.score == 0
+    # one mistake, one clause: the sub-nets are still tracked (read whatever call does), nothing else passes
+    assert [t.outcome.name for t in result.tests if t.score] == ["test_subnet_variables_are_tracked"]
     assert f"ValueError at line {line}: oops" in result.tests[0].outcome.message
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from grader.judge import plan as plan_module
-from grader.judge.plan import MAX_PIDS, WORKER_CPUS, launch_worker
+from grader.judge.plan import launch_worker
 from grader.judge.pool import make_plan
+from grader.sandbox import backend as backend_module
+from grader.sandbox.backend import MAX_PIDS, WORKER_CPUS
 from grader.sandbox.confine import WorkerLimits
 from grader.sandbox.workers import Runtime, make_folder
 
@@ -41,15 +42,15 @@ def _launch_and_check(plan, monkeypatch, *, warm: bool, refuse_warm: bool):
         def refuse(**kwargs):
             raise OSError("no warm workers")
 
-        monkeypatch.setattr("grader.judge.plan.process_zygote", refuse)
+        monkeypatch.setattr("grader.sandbox.backend.process_zygote", refuse)
     caged: list[tuple[int, int, float | None]] = []
-    real = plan_module.make_cage
+    real = backend_module.make_cage
 
     def spy(memory_mb, max_pids, *, cpus=None):
         caged.append((memory_mb, max_pids, cpus))
         return real(memory_mb, max_pids, cpus=cpus)
 
-    monkeypatch.setattr(plan_module, "make_cage", spy)
+    monkeypatch.setattr(backend_module, "make_cage", spy)
     limits = WorkerLimits(memory_mb=2048)
     worker = launch_worker(warm, plan.hide, plan.show, Runtime(), make_folder(), limits)
     try:

@@ -72,3 +72,54 @@ def test_a_passing_spec_can_carry_a_note_and_nothing_else():
     report = types.SimpleNamespace(user_properties=[("note", "Keras 3 differs here."), ("other", 42)])
     assert _note(report) == "Keras 3 differs here."
     assert _note(types.SimpleNamespace(user_properties=[("other", "not for students")])) == ""
+
+
+SPEC_WITH_A_CLAUSE = '''
+import numpy as np
+from grader.spec import assert_close, clause, points
+
+SECRET = np.array([[0.5, -1.25], [3.75, 2.0]])
+
+
+@points(2)
+@clause("call returns relu(X @ W + b)")
+def test_values():
+    assert_close(SECRET * 2, SECRET, "MyDense's output")
+
+
+@clause("call returns relu(X @ W + b)")
+def test_shape():
+    pass
+
+
+def test_other():
+    pass
+'''
+
+
+def _run(tmp_path, visibility):
+    from grader.judge.runner import SPEC_INI, ResultCollector
+
+    spec = tmp_path / "test_spec_file.py"
+    spec.write_text(SPEC_WITH_A_CLAUSE)
+    collector = ResultCollector({str(spec): visibility})
+    pytest.main([str(spec), "-c", str(SPEC_INI), "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
+                 "-p", "no:terminal", "--import-mode=importlib"], plugins=[collector])
+    return {o.name: o for o in collector.outcomes()}
+
+
+def test_clauses_are_recorded_and_a_test_without_one_is_its_own(tmp_path):
+    outcomes = _run(tmp_path, "visible")
+    assert [o.clause for o in outcomes.values()] == ["call returns relu(X @ W + b)"] * 2 + ["test_other"]
+    assert outcomes["test_values"].points == 2.0 and outcomes["test_values"].outcome == "failed"
+
+
+def test_a_visible_value_failure_shows_one_entry_and_a_hidden_one_never_does(tmp_path):
+    visible = _run(tmp_path, "visible")["test_values"].message
+    assert visible == ("MyDense's output has the right shape but 4 of 4 values differ from the correct result: "
+                       "every value is off by the same factor, 2 times what it should be (rescaled?). "
+                       "For example, entry [1, 0] should be 3.75 but is 7.5.")
+    hidden = _run(tmp_path, "hidden")["test_values"].message
+    assert hidden == visible.split(" For example")[0]
+    for secret in ("3.75", "7.5", "0.5", "1.25"):
+        assert secret not in hidden

@@ -20,3 +20,13 @@ def test_only_passed_tests_score():
     assert (report["score"], report["max_score"]) == (2, 6)
     assert [t["outcome"] for t in report["tests"]] == ["passed", "failed", "timeout", "error", "skipped"]
     assert report["schema"] == "grader-report/1"
+
+
+def test_each_test_entry_names_its_clause_or_its_own_name():
+    import dataclasses
+
+    tests = [dataclasses.replace(outcome("test_shape[2-3]", 1, "passed"), clause="call returns concat"),
+             outcome("test_other[x]", 1, "failed")]
+    report = GradingResult(assignment="x", id="s", submission={}, status="graded", tests=score_tests(tests),
+                           max_score=2).to_dict()
+    assert [t["clause"] for t in report["tests"]] == ["call returns concat", "test_other"]

@@ -155,3 +155,47 @@ def test_check_in_a_real_notebook_shows_html_tables(tmp_path: Path) -> None:
     assert "values differ from the correct result" in rows[1][3]
     assert "Total: 1 / 2.5" in bad[0]["data"]["text/html"]
     assert "FAIL  test_output_concatenates_both_blocks" in bad[0]["data"]["text/plain"]  # text front ends
+
+
+def test_check_in_a_real_kernel_grades_the_code_the_kernel_ran(tmp_path: Path) -> None:
+    """check("concat") with no file, in a real kernel: what the kernel ran is graded, not what is saved.
+
+    (c) the kernel ran the stub: 0, with the student's message at the cell they see ([1]);
+    (a) it then ran the solution while concat.py and concat.ipynb on disk are still stubs: full marks;
+    (b) the same from an empty folder (Colab: no notebook on disk): full marks.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    course, empty = tmp_path / "course", tmp_path / "empty"
+    course.mkdir()
+    empty.mkdir()
+    shutil.copy(ROOT / "assignments" / "concat" / "concat.py", course / "concat.py")  # saved stubs
+    shutil.copy(ROOT / "assignments" / "concat" / "concat.ipynb", course / "concat.ipynb")
+    stub = (ROOT / "assignments" / "concat" / "concat.py").read_text(encoding="utf-8")
+    solution = (ROOT / "solutions" / "concat" / "solution.py").read_text(encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        stub, "from grader import check\ncheck('concat')", solution, "check('concat')", f"%cd {empty}",
+        "check('concat')")])
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(course)}}).execute()
+    stubbed, fixed, elsewhere = (_shown(notebook.cells[n]) for n in (1, 3, 5))
+
+    rows, _ = table_rows(stubbed["text/html"])
+    assert [(r[0], r[2]) for r in rows] == [("✘ ERROR", "0/1"), ("✘ ERROR", "0/1.5")]
+    assert all("NotImplementedError at cell 1, line 17: ConcatBlock.call is not written yet" in r[3] for r in rows)
+    assert "<b>concat</b>: the code this notebook ran: cell [1]</p>" in stubbed["text/html"], stubbed["text/html"][-3000:]
+
+    for shown, cells in ((fixed, "cells [1], [3]"), (elsewhere, "cells [1], [3], [5]")):
+        rows, _ = table_rows(shown["text/html"])
+        assert [(r[0], r[2]) for r in rows] == [("✔ PASS", "1/1"), ("✔ PASS", "1.5/1.5")]
+        assert f"<b>concat</b>: the code this notebook ran: {cells}</p>" in shown["text/html"]
+        assert ("Total: 2.5 / 2.5 on the public tests; hidden tests worth 7.5 more points run when your work is "
+                "graded") in shown["text/html"]
+        assert shown["text/plain"].startswith(f"concat: the code this notebook ran: {cells}\n")
+
+
+def _shown(cell: Any) -> dict[str, str]:
+    """What a cell shows as its result (the check's table), after any text it printed."""
+    results = [o for o in cell.outputs if o["output_type"] == "execute_result"]
+    assert len(results) == 1, cell.outputs
+    return dict(results[0]["data"])

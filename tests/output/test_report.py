@@ -73,6 +73,34 @@ def test_write_atomic_keeps_newlines_as_given(tmp_path: Path) -> None:
     assert target.read_bytes() == b"a\r\nb\n"
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600: a teaching assistant in the owner's group reads the reports when the umask lets them."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "a.json", "first\n")
+        write_atomic(tmp_path / "a.json", b"second\n")  # a replaced file gets the mode of a new one too
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == mode
+    assert (tmp_path / "a.json").read_bytes() == b"second\n"
+
+
+def test_a_temporary_name_in_use_is_never_written_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    victim = tmp_path / "elsewhere.txt"
+    victim.write_text("keep\n")
+    names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names))
+    (tmp_path / ".a.json.aaaaaaaaaaaa.tmp").symlink_to(victim)  # someone put a link where the first name goes
+    write_atomic(tmp_path / "a.json", "new\n")
+    assert victim.read_text() == "keep\n" and (tmp_path / "a.json").read_text() == "new\n"
+
+
 def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "a.json"
     write_atomic(target, "old\n")

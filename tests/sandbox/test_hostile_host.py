@@ -299,7 +299,7 @@ def test_a_dead_zygote_is_replaced_and_a_cold_start_is_recorded(tmp_path, concat
     def refuse(**kwargs):
         raise OSError("no warm workers")
 
-    monkeypatch.setattr("grader.judge.plan.process_zygote", refuse)
+    monkeypatch.setattr("grader.sandbox.backend.process_zygote", refuse)
     result, report = grade(tmp_path, SOLUTION, plan)
     assert result.score == 10 and "cold-start" in report["flags"], report["flags"]
 

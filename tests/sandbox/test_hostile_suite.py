@@ -259,7 +259,9 @@ CASES: list[Case] = [
     # -- reading the disk and the environment --------------------------------------------------------
     Case("disk_scan_for_specs", data("disk_scan.py")),
     Case("git_history", data("git_history.py")),
-    Case("environment_dump", in_call(ENV_DUMP), outcomes="error"),
+    # the tracking test reads the sub-nets whatever call raises: it fails (net2 is not kept), not errs
+    Case("environment_dump", in_call(ENV_DUMP), outcomes={**{t: "error" for t in ALL_TESTS},
+                                                         "test_subnet_variables_are_tracked": "failed"}),
     # -- time --------------------------------------------------------------------------------------
     Case("endless_loop_at_import", WRONG + "\nstuck = sum(iter(int, 1))\n" + NEEDS("stuck"), status="error", error_kind="timeout",
          flags={"timeout"}, outcomes="error", limits=SHORT),
@@ -300,8 +302,9 @@ CASES: list[Case] = [
                                                "def __init__(self, net1, net2)").replace("self.axis = axis",
                                                                                          "self.axis = -1"),
          score=9, outcomes={"test_axis_argument_is_used": "error"}),
-    Case("call_takes_two_inputs", SOLUTION.replace("def call(self, X):", "def call(self, X, Y):"),
-         outcomes="error"),
+    # one mistake, one clause: the sub-nets are still tracked (read whatever call does); every other test errs
+    Case("call_takes_two_inputs", SOLUTION.replace("def call(self, X):", "def call(self, X, Y):"), score=1,
+         outcomes={t: "error" for t in ALL_TESTS - {"test_subnet_variables_are_tracked"}}),
     Case("random_bytes", bytes(range(256)) * 64, status="error", error_kind="binary", outcomes="error"),
     Case("latin1_without_coding_line", ("# Réseau concaténé — écrit par Zoë\n" + SOLUTION.replace(
         '"""Runs two', '"""Bloc concaténé. Runs two')).encode("latin-1", errors="replace"), score=10,

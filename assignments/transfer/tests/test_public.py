@@ -12,7 +12,18 @@ import zlib
 import numpy as np
 
 from grader.offline_data import new_task
-from grader.spec import check, fail, points
+from grader.spec import check, clause, fail, points
+
+# The contract's sentences (ASSIGNMENTS.md) the specs check; hidden specs use the same.
+FROZEN = "build_transfer_model freezes base"
+INFERENCE = "build_transfer_model calls base with training=False"
+HEAD = ("build_transfer_model adds a new head: global average pooling if the base output is 4-D, then "
+        "Dense(num_classes, softmax)")
+COMPILE = "build_transfer_model compiles with Adam and sparse categorical cross-entropy"
+ACCURACY = "the model's accuracy on the new task, on held-out data, beats a fixed bar"
+UNFREEZE = "fine_tune(model, base) unfreezes base and returns model"
+RECOMPILE = "fine_tune recompiles model with Adam at learning_rate (sparse categorical cross-entropy)"
+TUNE_DEFAULT = "fine_tune's learning_rate defaults to 1e-5"
 
 # The run every training test shares: the head trains N_TRAIN images for EPOCHS (batch BATCH, the
 # judge's Adam at 1e-2), then fine-tuning fits the first TUNE_N images for TUNE_EPOCHS.
@@ -76,6 +87,7 @@ def moved(changes, statistics):
 
 
 @points(0.5)
+@clause(HEAD)
 def test_head_has_num_classes_outputs(submission):
     answer, kwargs = built(submission)
     num_classes = kwargs["num_classes"]
@@ -86,6 +98,7 @@ def test_head_has_num_classes_outputs(submission):
 
 
 @points(0.5)
+@clause(HEAD)
 def test_head_outputs_class_probabilities(submission):
     answer, kwargs = built(submission)
     num_classes = kwargs["num_classes"]
@@ -98,6 +111,7 @@ def test_head_outputs_class_probabilities(submission):
 
 
 @points(1)
+@clause(FROZEN)
 def test_base_is_frozen_while_the_head_trains(submission):
     answer = shared_run(submission)
     weights = moved(answer["head_changes"], False)
@@ -106,6 +120,7 @@ def test_base_is_frozen_while_the_head_trains(submission):
 
 
 @points(1.5)
+@clause(ACCURACY)
 def test_accuracy_on_the_new_task(submission):
     answer = shared_run(submission)
     probabilities = np.asarray(answer["probabilities"])

@@ -1,7 +1,13 @@
-"""Hidden specs for `concat` (grader only). Each names the mistake it exists to catch."""
+"""Hidden specs for `concat` (grader only). Each names the mistake it exists to catch, and the
+clause of the contract it checks. A mistake in what `call` returns (the default axis included:
+`axis=-1` is the axis `call` concatenates on) costs that clause only: tracking is read on the
+sub-nets' own variables whatever `call` computes, and gradients are taken on them directly."""
 import numpy as np
 
-from grader.spec import assert_close, check, dense_weights, fail, points
+from grader.spec import assert_close, check, clause, dense_weights, describe_difference, points, public_spec
+
+_public = public_spec("concat")
+CALL, TRACKED = _public.CALL, _public.TRACKED
 
 
 def _affine(X, w):
@@ -13,6 +19,7 @@ def _sizes(rng):
 
 
 @points(1)
+@clause(CALL)
 def test_different_widths_and_inputs(submission, rng):
     """Catches: summing or stacking instead of concatenating, one net used twice, chaining."""
     batch, n_in, a, b = _sizes(rng)
@@ -25,6 +32,7 @@ def test_different_widths_and_inputs(submission, rng):
 
 
 @points(1)
+@clause(CALL)
 def test_axis_argument_is_used(submission, rng):
     """Catches: ignoring `axis` or hard-coding another one."""
     X = rng.normal(size=(2, 3, 5)).astype(np.float32)
@@ -36,6 +44,7 @@ def test_axis_argument_is_used(submission, rng):
 
 
 @points(1)
+@clause(CALL)
 def test_default_axis_is_last(submission, rng):
     """Catches: a default axis other than -1 (visible on 3-D inputs)."""
     X = rng.normal(size=(2, 4, 6)).astype(np.float32)
@@ -46,6 +55,7 @@ def test_default_axis_is_last(submission, rng):
 
 
 @points(1)
+@clause(CALL)
 def test_lazy_subnets_are_built_by_the_first_call(submission, rng):
     """Catches: sub-nets that are never called on the input, or new layers created in call()."""
     X = rng.normal(size=(3, 7)).astype(np.float32)
@@ -60,37 +70,46 @@ def test_lazy_subnets_are_built_by_the_first_call(submission, rng):
 
 
 @points(1)
+@clause(TRACKED)
 def test_subnet_variables_are_tracked(submission, rng):
-    """Catches: sub-nets kept where Keras cannot see them (no variables, so no training)."""
+    """Catches: sub-nets kept where Keras cannot see them (a closure, a plain list): their variables
+    are not the block's, so fit() would not train them. Read on the sub-nets' own variables, whatever
+    call computes."""
     X = rng.normal(size=(2, 6)).astype(np.float32)
-    shapes = submission.call("trainable", X=X, w1=dense_weights(rng, 6, 3), w2=dense_weights(rng, 6, 4))
-    check(isinstance(shapes, list), "ConcatBlock.trainable_variables could not be read.")
-    got = sorted(tuple(s) for s in shapes if isinstance(s, list))
-    check(len(shapes) == 4, f"ConcatBlock should have 4 trainable variables (a kernel and a bias for each "
-          f"sub-network) but has {len(shapes)}; store net1 and net2 as attributes of the block.")
-    check(got == sorted([(6, 3), (3,), (6, 4), (4,)]),
-          f"ConcatBlock's trainable variables have shapes {got}, not those of its two sub-networks.")
+    answer = submission.call("trainable", X=X, w1=dense_weights(rng, 6, 3), w2=dense_weights(rng, 6, 4))
+    check(isinstance(answer, dict) and isinstance(answer.get("net1"), list), "ConcatBlock.trainable_variables "
+          "could not be read.")
+    missing = [name for name in ("net1", "net2") if not all(answer[name])]
+    check(not missing, f"The variables of {' and '.join(missing)} are not among ConcatBlock's trainable_variables "
+          f"(it has {answer['count']}): store net1 and net2 as attributes of the block in __init__ "
+          "(self.net1 = net1), after super().__init__().")
 
 
 @points(1)
+@clause(CALL)
 def test_gradients_reach_both_subnets(submission, rng):
-    """Catches: untracked sub-nets, and outputs that do not depend on both nets."""
+    """Catches: outputs that do not depend on both nets (one used twice, a stopped gradient). The
+    gradients are taken on the sub-nets' own variables: whether the block tracks them is
+    test_subnet_variables_are_tracked's clause."""
     X = rng.normal(size=(4, 5)).astype(np.float32)
     w1, w2 = dense_weights(rng, 5, 3), dense_weights(rng, 5, 2)
     G = rng.normal(size=(4, 5)).astype(np.float32)
-    grads = submission.call("gradients", X=X, w1=w1, w2=w2, G=G)
-    check(isinstance(grads, list) and len(grads) == 4,
-          "Gradients should reach all 4 variables of the two sub-networks through ConcatBlock.")
+    answer = submission.call("gradients", X=X, w1=w1, w2=w2, G=G)
+    check(answer["grads"] is not None, f"ConcatBlock(Dense(3), Dense(2)) on a (4, 5) input output shape "
+          f"{tuple(answer['shape'])}, not (4, 5), so its gradients cannot be those of concatenating both outputs.")
     expected = [X.T @ G[:, :3], G[:, :3].sum(0), X.T @ G[:, 3:], G[:, 3:].sum(0)]
-    check(all(g is not None for g in grads), "Some sub-network variables get no gradient through ConcatBlock.")
-    unmatched = list(expected)
-    for grad in grads:
-        match = [i for i, e in enumerate(unmatched) if np.shape(grad) == e.shape and np.allclose(grad, e, atol=1e-4)]
-        check(bool(match), "The gradients through ConcatBlock are not those of concatenating both outputs.")
-        unmatched.pop(match[0])
+    names = ["net1's kernel", "net1's bias", "net2's kernel", "net2's bias"]
+    for name, grad, want in zip(names, answer["grads"], expected):
+        check(grad is not None, f"{name} gets no gradient through ConcatBlock: its output should use both "
+              "net1(X) and net2(X).")
+        kind = describe_difference(grad, want, rtol=1e-4, atol=1e-4)
+        check(np.shape(grad) == want.shape and bool(np.allclose(grad, want, atol=1e-4)),
+              f"The gradient of {name} through ConcatBlock is not that of concatenating both outputs"
+              + (f": {kind}." if kind else "."))
 
 
 @points(1.5)
+@clause(CALL)
 def test_nests_inside_sequential(submission, rng):
     """Catches: blocks that break when composed with other layers and blocks."""
     X = rng.normal(size=(3, 8)).astype(np.float32)

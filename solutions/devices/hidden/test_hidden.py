@@ -5,19 +5,18 @@ tf.config.list_physical_devices("GPU") (0 on the CPU leg, where CUDA_VISIBLE_DEV
 and the logical CPU devices the grader configured before the student's code ran
 (assignment.toml: [worker] logical_cpus = 2). MirroredStrategy() mirrors over all GPUs,
 or over all logical CPUs when there is no GPU.
+
+Each test checks one clause of the contract (`clause`). The stand-in GPUs (the public spec's
+FAKE_GPUS, see its `simulated`) reach try_gpu and try_all_gpus only when num_gpus() counts them: a
+way of counting they do not reach is test_num_gpus_counts_visible_gpus' clause, so the other
+functions are then not judged on the stand-ins (no second charge).
 """
 import numpy as np
 
-from grader.spec import assert_close, check, dense_weights, fail, points
+from grader.spec import assert_close, check, clause, dense_weights, fail, points, public_spec
 
-
-def device_name(value, what):
-    __tracebackhide__ = True
-    if isinstance(value, dict):
-        inside = f" for {value['device']!r}" if value.get("device") else ""
-        fail(f"{what} returned a {value.get('type')} object{inside}, not a device name string such as '/CPU:0'.")
-    check(isinstance(value, str), f"{what} should return a string such as '/CPU:0', not {value!r}.")
-    return value
+public = public_spec("devices")
+FAKE_GPUS = public.FAKE_GPUS
 
 
 def short(device):
@@ -48,57 +47,71 @@ def mirrored(submission, rng, lr=0.1):
 
 
 @points(1.5)
+@clause(public.TRY_GPU)
 def test_try_gpu_past_the_last_gpu(submission, rng):
     """Catches: `num_gpus() >= i` (off by one), names of GPUs that do not exist, ignoring i; and, with
-    stand-in GPUs (_try_gpu_with_gpus), `> i + 1`, `>= i + 2` and returning something else than "/GPU:i"."""
+    stand-in GPUs, `> i + 1`, `>= i + 2`, returning something else than GPU i (such as '/CPU:i')."""
     probe = submission.call("num_gpus")
     gpus = int(probe["gpu_count"])
     indices = sorted({gpus, gpus + 1, 3, int(rng.integers(gpus + 2, gpus + 9))} | set(range(gpus)))
     answer = submission.call("try_gpu", indices=indices)
     for i, value in zip(indices, answer["values"]):
-        name = device_name(value, f"try_gpu({i})")
-        expected = f"/GPU:{i}" if i < gpus else "/CPU:0"
-        check(name == expected, f"try_gpu({i}) with {gpus} GPU(s) visible should return {expected!r}, "
-              f"but returned {name!r}" + (" (GPUs are numbered from 0)." if i == gpus else "."))
-    _try_gpu_with_gpus(submission)
-
-
-FAKE_GPUS = 3
-
-
-def _try_gpu_with_gpus(submission):
-    """try_gpu's index logic where GPUs exist, on any machine: while TensorFlow's device listings
-    report FAKE_GPUS stand-in GPUs, try_gpu(i) must name GPU i for i < FAKE_GPUS and give '/CPU:0'
-    past the last. Checked only when num_gpus() then reports FAKE_GPUS, i.e. when the stand-ins
-    reach the way the student counts GPUs (a num_gpus that is wrong is
-    test_num_gpus_counts_visible_gpus' clause, and a way of counting the stand-ins do not reach
-    must not cost points here)."""
-    __tracebackhide__ = True
-    answer = submission.call("try_gpu_with_fake_gpus", count=FAKE_GPUS, indices=list(range(FAKE_GPUS + 2)))
-    if answer["num_gpus"] != FAKE_GPUS or type(answer["num_gpus"]) is not int:
+        expected = ("GPU", i) if i < gpus else ("CPU", 0)
+        hint = " (GPUs are numbered from 0)" if i == gpus else ""
+        public.check_device(value, expected, f"try_gpu({i})", f"with {gpus} GPU(s) visible{hint}")
+    faked = gpu_branch(submission, list(range(FAKE_GPUS + 2)))
+    if faked is None:
         return
-    for i, value in enumerate(answer["values"]):
-        name = device_name(value, f"try_gpu({i}) on a machine with {FAKE_GPUS} GPUs")
-        expected = f"/GPU:{i}" if i < FAKE_GPUS else "/CPU:0"
-        check(name == expected, f"On a machine with {FAKE_GPUS} GPUs (GPU:0 to GPU:{FAKE_GPUS - 1}), try_gpu({i}) "
-              f"should return {expected!r}, but returned {name!r}.")
+    for i, answer in enumerate(faked["try_gpu"]):
+        what = f"try_gpu({i})"
+        check(answer["error"] is None, f"{what} raised {answer['error']} on a machine with {FAKE_GPUS} GPUs.")
+        expected = ("GPU", i) if i < FAKE_GPUS else ("CPU", 0)
+        public.check_device(answer["value"], expected, what, f"on a machine with {FAKE_GPUS} GPUs (GPU 0 to "
+                            f"GPU {FAKE_GPUS - 1}, simulated by the grader)")
+
+
+def gpu_branch(submission, indices=()):
+    """What the functions answer while the grader simulates FAKE_GPUS GPUs, or None when num_gpus()
+    does not see them (that is test_num_gpus_counts_visible_gpus' clause: no second charge here)."""
+    __tracebackhide__ = True
+    answer = public.simulated(submission, indices)
+    seen = answer["num_gpus"]["value"]
+    return answer if seen == FAKE_GPUS and type(seen) is int else None
 
 
 @points(1.5)
+@clause(public.TRY_ALL)
 def test_try_all_gpus(submission):
-    """Catches: [] without GPUs (the lecture's code), device contexts instead of names, wrong count."""
+    """Catches: [] without GPUs (the lecture's code), device contexts instead of names, wrong count; and,
+    with stand-in GPUs, ['/CPU:0'] whatever the GPUs, or GPU names spelled '/CPU:i'."""
     answer = submission.call("try_all_gpus")
     gpus, value = answer["gpu_count"], answer["value"]
-    expected = [f"/GPU:{i}" for i in range(gpus)] or ["/CPU:0"]
-    check(isinstance(value, list), f"try_all_gpus() should return a list of device names, not {value!r}.")
-    names = [device_name(v, "try_all_gpus()") for v in value]
-    if not names and gpus == 0:
-        fail("try_all_gpus() returned [] on a machine without GPUs; it should return ['/CPU:0'] then.")
-    check(names == expected, f"try_all_gpus() with {gpus} GPU(s) visible should return {expected!r}, "
-          f"but returned {names!r}.")
+    check_device_list(value, gpus, f"try_all_gpus() with {gpus} GPU(s) visible")
+    faked = gpu_branch(submission)
+    if faked is None:
+        return
+    got = faked["try_all_gpus"]
+    what = f"try_all_gpus() on a machine with {FAKE_GPUS} GPUs (simulated by the grader)"
+    check(got["error"] is None, f"{what} raised {got['error']}.")
+    check_device_list(got["value"], FAKE_GPUS, what)
+
+
+def check_device_list(value, gpus, what):
+    """A list naming GPU 0 to GPU gpus - 1 in order, or the CPU alone when there is no GPU."""
+    __tracebackhide__ = True
+    expected = [("GPU", i) for i in range(gpus)] or [("CPU", 0)]
+    shown = [f"/{kind}:{index}" for kind, index in expected]
+    check(isinstance(value, list), f"{what} should return a list of device names, not {value!r}.")
+    if not value and gpus == 0:
+        fail(f"{what} returned []; it should return ['/CPU:0'] when there is no GPU.")
+    named = [public.device_of(v, what) for v in value]
+    got = [device for _, device in named]
+    check(got == expected, f"{what} should return {shown} (or other names TensorFlow maps to the same devices), "
+          f"but returned {[name for name, _ in named]}, which names {[public.which(d) for d in got]}.")
 
 
 @points(1.5)
+@clause(public.MIRRORED)
 def test_mirrored_over_all_devices(submission, rng):
     """Catches: a strategy over one device (MirroredStrategy(try_all_gpus()) on CPUs, OneDeviceStrategy)."""
     answer, *_ = mirrored(submission, rng)
@@ -116,6 +129,7 @@ def test_mirrored_over_all_devices(submission, rng):
 
 
 @points(1)
+@clause(public.MIRRORED)
 def test_build_fn_called_once_and_returned(submission, rng):
     """Catches: building twice (once outside the scope), returning another model or nothing.
     (Whether the variables are mirrored is test_build_mirrored_mirrors_variables' clause.)"""
@@ -125,6 +139,7 @@ def test_build_fn_called_once_and_returned(submission, rng):
 
 
 @points(1)
+@clause(public.MIRRORED)
 def test_mirrored_model_computes_and_trains(submission, rng):
     """Catches: a mirrored model that computes or trains differently from the one-device model."""
     lr = float(rng.uniform(0.05, 0.2))

@@ -1,6 +1,6 @@
 """Mutant: get_config() returns None instead of a dict.
 
-Fails: test_shape_and_dtype_are_honoured
+Fails: test_get_config_returns_a_dict
 """
 import tensorflow as tf
 

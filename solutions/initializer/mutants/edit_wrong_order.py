@@ -1,6 +1,6 @@
 """Mutant: sets [0, 0] to 42 before adding 1 (so it ends up 43).
 
-Fails: test_edit_params_adds_one_then_sets_42, test_edit_params_assigns_in_place
+Fails: test_edit_params_adds_one_then_sets_42
 """
 import tensorflow as tf
 

@@ -1,9 +1,14 @@
-"""Hidden specs for `lenet` (grader only). Each names the mistake it exists to catch."""
+"""Hidden specs for `lenet` (grader only). Each names the mistake it exists to catch, and the clause of
+the contract it checks. build_lenet's architecture, activation and softmax are one sentence of the
+contract, and its training check is how that LeNet behaves: one clause."""
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from grader.offline_data import make_images
-from grader.spec import assert_close, check, fail, points
+from grader.spec import assert_close, check, clause, fail, points, public_spec
+
+_public = public_spec("lenet")
+CHANNELS, REJECTS, LENET, DEFAULT, FLATTEN = _public.CHANNELS, _public.REJECTS, _public.LENET, _public.DEFAULT, _public.FLATTEN
 
 LAYER_CLASSES = ["Conv2D", "AveragePooling2D", "Conv2D", "AveragePooling2D", "Flatten", "Dense", "Dense", "Dense"]
 
@@ -83,6 +88,7 @@ def _layers(submission):
 
 # -- to_channels_last -------------------------------------------------------------------------------
 @points(0.5)
+@clause(CHANNELS)
 def test_to_channels_last_on_square_images(submission, rng):
     """Catches: a transposed or channels-first reshape; float64 left as float64."""
     n = int(rng.integers(2, 6))
@@ -94,12 +100,11 @@ def test_to_channels_last_on_square_images(submission, rng):
           f"but returned {getattr(value, 'shape', 'something without a shape')}.")
     check(answer["dtype"] == "float32",
           f"to_channels_last on float64 images should return float32, but returned {answer['dtype']}.")
-    check(bool(np.array_equal(value, X[..., None].astype(np.float32))),
-          "to_channels_last on (N, 28, 28) images moved pixels around (a transpose?): the channel axis "
-          "goes last and each image stays as it was.")
+    _public.check_pixels(value, X[..., None].astype(np.float32), f"to_channels_last on a ({n}, 28, 28) array")
 
 
 @points(1)
+@clause(REJECTS)
 def test_to_channels_last_rejects_other_shapes(submission, rng):
     """Catches: a reshape(-1, 28, 28, 1) with no shape check, which accepts any array of 784 * N values."""
     n = int(rng.integers(2, 5))
@@ -115,6 +120,7 @@ def test_to_channels_last_rejects_other_shapes(submission, rng):
 
 # -- build_lenet --------------------------------------------------------------------------------------
 @points(1)
+@clause(LENET)
 def test_layer_types_in_order(submission):
     """Catches: MaxPool instead of AvgPool, missing or extra layers, layers in the wrong order."""
     classes = [layer["class"] for layer in _layers(submission)]
@@ -124,6 +130,7 @@ def test_layer_types_in_order(submission):
 
 
 @points(0.5)
+@clause(LENET)
 def test_filters_kernels_and_padding(submission):
     """Catches: missing padding="same" (44,426 parameters), wrong filter counts or kernel sizes, wrong pools,
     an input other than 28 x 28 x 1 (29 x 28 gives the same parameter count)."""
@@ -147,12 +154,14 @@ def test_filters_kernels_and_padding(submission):
 
 
 @points(1.5)
+@clause(LENET)
 def test_forward_pass_with_given_weights_and_activation(submission, rng):
     """Catches: `activation` ignored, no softmax, wrong padding or pooling, a wrong flatten order."""
     _forward_check(submission, rng, "tanh")
 
 
 @points(0.5)
+@clause(DEFAULT)
 def test_default_activation_is_sigmoid(submission, rng):
     """Catches: a default activation other than the lecture's sigmoid. It compares build_lenet() with
     build_lenet("sigmoid") holding the same parameters, so a mistake elsewhere in the architecture
@@ -167,6 +176,7 @@ def test_default_activation_is_sigmoid(submission, rng):
 
 
 @points(1.5)
+@clause(LENET)
 def test_relu_lenet_learns_the_offline_images(submission, rng):
     """Catches: models that cannot learn (no softmax, broken layers, activation ignored) on the offline images."""
     data_seed, test_seed = (int(s) for s in rng.integers(0, 2**31, size=2))
@@ -192,6 +202,7 @@ def _flatten_size(height, width):
 
 
 @points(1)
+@clause(FLATTEN)
 def test_flatten_size_for_other_sizes(submission, rng):
     """Catches: forgetting the unpadded convolution (the lecture's 30 x 30 -> 7 x 7 slip), fixed answers,
     a count that is not an int (400.0 from / instead of //)."""

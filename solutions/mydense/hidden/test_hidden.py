@@ -3,10 +3,36 @@
 The training spec draws problems on which the judge's own float64 simulation of a few full-batch
 SGD steps lowers the loss by at least 20%, with every ReLU pre-activation along the simulated path
 at least 1e-4 from zero, so float32 rounding (about 1e-6 here) cannot flip a ReLU.
+
+Each test checks one clause of the contract (`clause`). The checks of what MyDense computes and how
+its parameters start find the kernel and bias wherever the layer keeps them (the contract's names
+`weight` and `bias` are the build check's clause, with the shapes, laziness and trainability): the
+output check gives the layer the judge's parameters (into its own variables, or as the attributes
+it reads), so a layer built wrongly (no add_weight, a fixed input size, a transposed kernel) costs
+only the build clause; a layer without a bias is computed without one there.
+
+test_mydense_weight_is_random_normal: a random normal initializer, whatever its mean and scale (the
+contract fixes neither), against a uniform one (Keras' default glorot_uniform, random_uniform). It
+draws MyDense(1024) on 256 inputs (262,144 entries; at least 65,536 are judged) and computes the
+scale-free ratio R = q95 / q50 of |w - median(w)| (the empirical 95% and 50% quantiles). By the
+Dvoretzky-Kiefer-Wolfowitz-Massart inequality, with probability at least 1 - 1e-10 the sample's CDF
+is within eps = sqrt(ln(2e10) / (2n)) + 1/n of the true one everywhere (0.0095 for n = 131,072,
+0.0135 for n = 65,536); on that event R lies in a band computed from the CDF (the median within eps
+of the centre, each quantile within 2 eps): for a normal R >= 2.46 (n >= 65,536; 2.91 without
+noise), for Keras' truncated normals (glorot_normal, he_normal, cut at 2 standard deviations: they
+count as normal) R >= 2.29, and for any uniform distribution R <= 2.07 (1.90 without noise). The
+check accepts R >= 2.2: a correct layer fails with probability below 1e-10 per run, a uniform one
+(glorot_uniform, random_uniform, any range) passes with probability below 1e-10, and a constant
+weight (no spread) never passes.
 """
 import numpy as np
 
-from grader.spec import assert_close, assert_equal, check, dense_weights, fail, points
+from grader.spec import assert_close, assert_equal, check, clause, dense_weights, fail, points, public_spec
+
+_public = public_spec("mydense")
+CENTERED, NO_PARAMETERS, BUILD = _public.CENTERED, _public.NO_PARAMETERS, _public.BUILD
+CALL, BIAS_ZERO, NORMAL = _public.CALL, _public.BIAS_ZERO, _public.NORMAL
+NORMAL_RATIO, MIN_JUDGED = 2.2, 65536
 
 
 def relu(x):
@@ -60,6 +86,7 @@ def relu_problem(rng, batch, n_in, units):
 
 
 @points(1)
+@clause(CENTERED)
 def test_centered_uses_the_mean_of_the_whole_tensor(submission, rng):
     """Catches: a per-row (or per-column) mean instead of the mean of the whole tensor."""
     for shape in [(3, 5), (2, 3, 4)]:
@@ -70,6 +97,7 @@ def test_centered_uses_the_mean_of_the_whole_tensor(submission, rng):
 
 
 @points(0.5)
+@clause(NO_PARAMETERS)
 def test_centered_has_no_parameters(submission, rng):
     """Catches: parameters (e.g. a learned offset) in CenteredLayer, alone or after a Dense layer.
     (Its output is test_centered_uses_the_mean_of_the_whole_tensor's clause, not this one's.)"""
@@ -83,37 +111,69 @@ def test_centered_has_no_parameters(submission, rng):
 
 
 @points(1.5)
+@clause(CALL)
 def test_mydense_output_is_relu_of_affine(submission, rng):
-    """Catches: a missing ReLU, no bias, a transposed kernel, the wrong operation."""
+    """Catches: a missing ReLU, a bias never added, the wrong operation. The layer computes with the
+    judge's kernel and bias, wherever it keeps them: how it builds them is BUILD's clause."""
     batch, n_in, units = int(rng.integers(3, 7)), int(rng.integers(3, 12)), int(rng.integers(2, 9))
     while units == n_in:
         units = int(rng.integers(2, 9))
     X, W, b = relu_problem(rng, batch, n_in, units)
     answer = submission.call("dense_forward", X=X, W=W, b=b)
-    if answer["output"] is None:
-        got = answer["shapes"]
-        check(got != [[n_in, units], [units]] or bool(answer["variables"]), "MyDense's `weight` and `bias` "
-              "should be variables created with self.add_weight (they cannot be assigned to).")
-        fail(f"MyDense({units}) on {n_in} input features should have `weight` of shape ({n_in}, {units}) and "
-             f"`bias` of shape ({units},); it has weight: {got[0]}, bias: {got[1]} (None means missing).")
-    assert_close(answer["output"], relu(X @ W + b), f"MyDense({units}) with weight and bias set by the grader")
+    check(bool(answer["has_weight"]), f"MyDense({units}) on {n_in} input features has no 2-D kernel the grader "
+          "could find (an attribute such as self.weight, or a variable made with add_weight).")
+    expected = relu(X @ W + b) if answer["has_bias"] else relu(X @ W)
+    assert_close(answer["output"], expected, f"MyDense({units}) with its kernel and bias set by the grader")
 
 
-@points(1)
-def test_mydense_initial_values(submission, rng):
-    """Catches: a non-zero initial bias; a constant (non-random) initial weight."""
+@points(0.5)
+@clause(BIAS_ZERO)
+def test_mydense_bias_starts_at_zero(submission, rng):
+    """Catches: a non-zero initial bias (ones, or Keras' default glorot_uniform when no initializer is
+    given). A layer without a bias has nothing to judge here: that is BUILD's clause."""
     X = rng.normal(size=(2, 40)).astype(np.float32)
-    answer = submission.call("dense_build", units=25, X=X)
-    bias, weight = answer["bias"], answer["weight"]
-    check(isinstance(bias, np.ndarray) and bias.shape == (25,), "MyDense(25) should have a `bias` of shape (25,).")
-    check(bool(np.all(bias == 0)), "The bias of MyDense should start at zero (use a zeros initializer).")
-    check(isinstance(weight, np.ndarray) and weight.shape == (40, 25),
-          "MyDense(25) on 40 inputs should have a `weight` of shape (40, 25).")
-    check(bool(np.isfinite(weight).all()) and float(weight.std()) > 0,
-          "The weight of MyDense should start random (a random normal initializer), not constant.")
+    answer = submission.call("dense_initial", units=25, X=X)
+    bias = answer["bias"]
+    if bias is None:  # no bias at all is BUILD's clause; no parameters at all leaves nothing to check
+        check(answer["weight"] is not None, "MyDense(25) has no parameters after a call on a (2, 40) input, so "
+              "there is no bias to look at: create weight and bias in build() with self.add_weight.")
+        return
+    nonzero = int(np.count_nonzero(np.asarray(bias)))
+    check(nonzero == 0, f"{nonzero} of the {np.size(bias)} entries of MyDense(25)'s bias are not 0 before any "
+          "training; the bias should start at zero (initializer=\"zeros\").")
+
+
+def spread_ratio(values):
+    """q95 / q50 of |w - median(w)|, the empirical quantiles taken conservatively (the k-th smallest
+    with k = ceil(p n)); None when half the entries or more equal the median (no spread)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    d = np.sort(np.abs(x - np.median(x)))
+    n = d.size
+    q50, q95 = d[int(np.ceil(0.5 * n)) - 1], d[int(np.ceil(0.95 * n)) - 1]
+    return None if q50 == 0 else float(q95 / q50)
+
+
+@points(0.5)
+@clause(NORMAL)
+def test_mydense_weight_is_random_normal(submission, rng):
+    """Catches: a uniform initializer (Keras' default glorot_uniform when add_weight gets none,
+    random_uniform) or a constant one. See the module docstring for the statistics."""
+    X = rng.normal(size=(2, 256)).astype(np.float32)
+    weight = submission.call("dense_initial", units=1024, X=X)["weight"]
+    check(weight is not None, "MyDense(1024) has no 2-D kernel the grader could find to look at.")
+    values = np.asarray(weight, dtype=np.float64)
+    check(values.size >= MIN_JUDGED and bool(np.isfinite(values).all()), f"The kernel of MyDense(1024) on 256 "
+          f"inputs has {values.size} entries (or some that are not finite): too few to judge how it starts.")
+    ratio = spread_ratio(values)
+    check(ratio is not None, "The kernel of MyDense starts constant (most entries equal); it should start "
+          "random, drawn from a normal distribution (tf.random_normal_initializer()).")
+    check(ratio >= NORMAL_RATIO, "The kernel of MyDense starts with values spread evenly over a range, as a "
+          "uniform initializer draws them (Keras' default, glorot_uniform, when add_weight gets no initializer); "
+          "it should come from a random normal initializer (tf.random_normal_initializer()).")
 
 
 @points(1)
+@clause(BUILD)
 def test_mydense_is_lazy_for_any_input_size(submission, rng):
     """Catches: weights created in __init__ with a fixed input size instead of in build(); a weight
     sized by input_shape[1] instead of input_shape[-1] (shown by an input with three axes whose middle
@@ -135,19 +195,25 @@ def test_mydense_is_lazy_for_any_input_size(submission, rng):
 
 
 @points(1)
+@clause(BUILD)
 def test_mydense_trains(submission, rng):
     """Catches: weights Keras cannot train (not trainable, not tracked) or a call that breaks in fit().
     Only that the loss falls: the values of the layer's output are test_mydense_output_is_relu_of_affine's
-    clause. On the problems drawn, exact SGD lowers the loss by at least 20% (training_problem), and
-    float32 rounding cannot undo that, so a correct layer always passes."""
+    clause. The judge's weights go into each layer's trainable variables by rank, whatever their names.
+    On the problems drawn, exact SGD lowers the loss by at least 20% (training_problem), and float32
+    rounding cannot undo that, so a correct layer always passes."""
     epochs, lr = 8, 0.1
     X, y, weights, _ = training_problem(rng, epochs, lr)
-    losses = submission.call("train", X=X, y=y, weights=[list(w) for w in weights], epochs=epochs,
+    answer = submission.call("train", X=X, y=y, weights=[list(w) for w in weights], epochs=epochs,
                              learning_rate=lr)
-    check(losses is not None, "MyDense's `weight` and `bias` should be variables created with self.add_weight, "
-          "so that fit() can train them.")
-    losses = np.asarray(losses, dtype=np.float64)
+    if answer["losses"] is None:
+        shapes = "; ".join(f"{'first' if i == 0 else 'second'}: {[tuple(s) for s in t] or 'none'}"
+                           for i, t in enumerate(answer["trainable"]))
+        fail("In Sequential([MyDense(8), MyDense(1)]) a MyDense layer has no trainable kernel, so fit() cannot "
+             f"train it (trainable variables, {shapes}): create weight and bias with self.add_weight, which makes "
+             "them trainable unless it is given trainable=False.")
+    losses = np.asarray(answer["losses"], dtype=np.float64)
     assert_equal(losses.shape, (epochs,), "The number of per-epoch losses from fit()")
     check(bool(np.isfinite(losses).all() and losses[-1] < 0.9 * losses[0]),
           "Sequential([MyDense(8), MyDense(1)]) did not learn: its loss did not fall under fit() with SGD "
-          "(by at least 10% in 8 steps). Are `weight` and `bias` trainable, created with add_weight?")
+          "(by at least 10% in 8 steps), though its trainable variables were given weights on which it does.")

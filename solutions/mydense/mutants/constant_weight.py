@@ -1,6 +1,6 @@
 """Mutant: initializes the weight to a constant (ones) instead of random normal values.
 
-Fails: test_mydense_initial_values
+Fails: test_mydense_weight_is_random_normal
 """
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Mutant: initializes the bias to ones instead of zeros.
 
-Fails: test_mydense_initial_values
+Fails: test_mydense_bias_starts_at_zero
 """
 import tensorflow as tf
 

@@ -11,9 +11,10 @@ the optimizer's learning rate is also read directly.
 """
 import numpy as np
 
-from grader.spec import check, fail, points, public_spec
+from grader.spec import check, clause, fail, points, public_spec
 
 public = public_spec("transfer")
+JUDGE_COMPILE = ("Adam", 1e-2)  # how the shared run compiles the model before fine_tune (the probes' _judge_compile)
 MAX_STEP_RATIO = 3.0
 
 
@@ -38,6 +39,7 @@ def fitted_after_fine_tune(submission):
 
 
 @points(0.5)
+@clause(public.COMPILE)
 def test_compiled_with_adam(submission):
     """Catches: another optimizer, no compile."""
     answer, _ = public.built(submission)
@@ -59,6 +61,7 @@ def is_sparse_cross_entropy(loss, probabilities, labels):
 
 
 @points(0.5)
+@clause(public.COMPILE)
 def test_compiled_with_sparse_cross_entropy(submission):
     """Catches: a loss other than sparse categorical cross-entropy (categorical cross-entropy with
     integer labels, mean squared error), no compile. The compiled loss is evaluated on the judge's
@@ -74,6 +77,7 @@ def test_compiled_with_sparse_cross_entropy(submission):
 
 
 @points(1)
+@clause(public.HEAD)
 def test_head_pools_before_one_dense_layer(submission):
     """Catches: Flatten instead of pooling, max instead of average pooling, extra layers in the head,
     a fresh base instead of the one given. The pooling is read where it happens: the base's feature
@@ -104,6 +108,7 @@ def test_head_pools_before_one_dense_layer(submission):
 
 
 @points(1)
+@clause(public.INFERENCE)
 def test_base_runs_in_inference_mode(submission):
     """Catches: a base called without training=False (its BatchNormalization statistics move while
     fine-tuning: in fit, or when the model is called with training=True; the second shows a
@@ -119,6 +124,7 @@ def test_base_runs_in_inference_mode(submission):
 
 
 @points(1)
+@clause(public.UNFREEZE)
 def test_fine_tune_unfreezes_the_base(submission):
     """Catches: a fine_tune that leaves the base frozen, or returns something else than the model."""
     answer = fine_tuned(submission)
@@ -131,6 +137,7 @@ def test_fine_tune_unfreezes_the_base(submission):
 
 
 @points(1)
+@clause(public.RECOMPILE)
 def test_fine_tune_recompiles(submission):
     """Catches: fine-tuning without recompiling (Keras 3 then keeps training the head only).
     Where fine_tune left the base frozen, the run unfreezes it before this fit: that is the unfreeze
@@ -152,6 +159,7 @@ def _check_optimizer(setup, call, wanted):
 
 
 @points(0.5)
+@clause(public.RECOMPILE)
 def test_fine_tune_keeps_sparse_cross_entropy(submission):
     """Catches: a fine_tune that recompiles with another loss (categorical cross-entropy with the
     task's integer labels). Judged on the judge's labels and probabilities, after fine_tune."""
@@ -165,6 +173,7 @@ def test_fine_tune_keeps_sparse_cross_entropy(submission):
 
 
 @points(0.5)
+@clause(public.RECOMPILE)
 def test_fine_tune_uses_the_learning_rate_given(submission):
     """Catches: an ignored learning_rate (Adam's default 1e-3 instead), another optimizer."""
     answer = fine_tuned(submission)
@@ -178,7 +187,26 @@ def test_fine_tune_uses_the_learning_rate_given(submission):
 
 
 @points(0.5)
+@clause(public.TUNE_DEFAULT)
 def test_fine_tune_defaults_to_1e_5(submission):
-    """Catches: a default learning rate other than 1e-5."""
+    """Catches: a default learning rate other than 1e-5. Judged by comparing fine_tune(model, base) with
+    fine_tune(model, base, learning_rate=1e-5): the same optimizer at the same learning rate, whatever
+    that is (a fine_tune that ignores learning_rate is test_fine_tune_uses_the_learning_rate_given's
+    clause). Only a fine_tune that leaves the model compiled as the grader left it gives nothing to
+    compare."""
     answer = fine_tuned(submission)
-    _check_optimizer(answer["default"], "fine_tune(model, base)", 1e-5)
+    default, explicit = answer["default"], answer["explicit_default"]
+    untouched = all((s["optimizer"], s["learning_rate"]) == JUDGE_COMPILE for s in (default, explicit))
+    check(not untouched, "fine_tune(model, base) left the model compiled as it was (Adam at 0.01, as the grader "
+          "compiled it for the head's training), so its default learning rate cannot be judged: recompile the "
+          "model with Adam at learning_rate.")
+    got, wanted = default["learning_rate"], explicit["learning_rate"]
+    same = default["optimizer"] == explicit["optimizer"] and (got == wanted or (
+        got is not None and wanted is not None and bool(np.isclose(got, wanted, rtol=1e-3, atol=0))))
+    check(same, f"fine_tune(model, base) compiles {_compiled(default)}, but fine_tune(model, base, "
+          f"learning_rate=1e-5) compiles {_compiled(explicit)}: learning_rate should default to 1e-5.")
+
+
+def _compiled(setup):
+    rate = setup["learning_rate"]
+    return f"{setup['optimizer']} at {'an unreadable learning rate' if rate is None else format(rate, '.2g')}"

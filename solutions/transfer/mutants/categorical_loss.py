@@ -1,8 +1,8 @@
-"""Mutant: compiles with categorical_crossentropy, which expects one-hot labels, not the task's
-integers, in build_transfer_model and again in fine_tune (the same slip in both compiles costs
-both compile clauses, and nothing else).
+"""Mutant: build_transfer_model compiles with categorical_crossentropy, which expects one-hot labels,
+not the task's integers (fine_tune's compile is right: fine_tune_categorical_loss is the same slip
+there; one mistake, one clause each).
 
-Fails: test_compiled_with_sparse_cross_entropy, test_fine_tune_keeps_sparse_cross_entropy
+Fails: test_compiled_with_sparse_cross_entropy
 """
 import tensorflow as tf
 
@@ -36,5 +36,5 @@ def fine_tune(model, base, learning_rate=1e-5):
     """Unfreeze `base` and recompile `model` with Adam at a low learning rate."""
     base.trainable = True
     model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model

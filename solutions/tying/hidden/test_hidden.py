@@ -4,17 +4,23 @@ Expected values come from the judge's own NumPy computation of the tied net (flo
 inputs and weights drawn per run; inputs are redrawn until no ReLU sits within 1e-4 of its
 kink along the whole simulated SGD path, so float32 rounding cannot change which units are
 active, and until both uses of the shared layer contribute at least 20% of its gradient.
+
+Each test checks one clause of the contract (`clause`): functions that take a net get the lecture's
+own tied net, so a mistake in build_tied_net costs only its clause; train_tied's defaults are
+judged by comparing train_tied(net, X, y) with train_tied(net, X, y, epochs=5, learning_rate=0.01),
+so a mistake in the training itself (a wrong loss, recording the loss after the update) costs only
+the training clause.
 """
 import numpy as np
 
-from grader.spec import assert_close, assert_equal, check, fail, points, public_spec
+from grader.spec import assert_close, assert_equal, check, clause, fail, points, public_spec
 
 
 # The numpy reference model is the public spec's (one copy of the maths for both).
 _public = public_spec("tying")
 relu, forward, gradients = _public.relu, _public.forward, _public.gradients
 simulate, tied_problem = _public.simulate, _public.tied_problem
-
+BUILD, GRADIENT, TRAINING, DEFAULTS = _public.BUILD, _public.GRADIENT, _public.TRAINING, _public.DEFAULTS
 
 
 def close(a, b, rtol=1e-3, atol=1e-5):
@@ -22,6 +28,7 @@ def close(a, b, rtol=1e-3, atol=1e-5):
 
 
 @points(1)
+@clause(BUILD)
 def test_one_layer_object_used_twice(submission, rng):
     """Catches: two separate layers with copied weights (an edit to one does not show in the other,
     they diverge in training, and the model has 6 trainable variables instead of 4)."""
@@ -41,6 +48,7 @@ def test_one_layer_object_used_twice(submission, rng):
 
 
 @points(1)
+@clause(BUILD)
 def test_units_argument(submission, rng):
     """Catches: ignoring `units` (a hard-coded Dense(4)). The shared weights are set through both
     uses, so this test does not depend on the tying (test_one_layer_object_used_twice checks that)."""
@@ -55,6 +63,7 @@ def test_units_argument(submission, rng):
 
 
 @points(1)
+@clause(GRADIENT)
 def test_gradient_is_sum_of_both_uses(submission, rng):
     """Catches: the gradient of only one use; a wrong loss (sum, or the d2l 1/2 factor); a tensor
     instead of a NumPy array."""
@@ -74,6 +83,7 @@ def test_gradient_is_sum_of_both_uses(submission, rng):
 
 
 @points(1)
+@clause(TRAINING)
 def test_train_tied_updates_the_tied_weights(submission, rng):
     """Catches: training that unties the layers, or leaves some parameters out of the update."""
     epochs, lr, units = 5, 0.05, int(rng.integers(3, 7))
@@ -90,14 +100,44 @@ def test_train_tied_updates_the_tied_weights(submission, rng):
     assert_close(answer["output"], expected, "The output of the net after train_tied", rtol=1e-3, atol=1e-5)
 
 
+def defaults_problem(rng):
+    """A tied_problem on which each of 5 SGD steps at 0.01 moves some weight by more than 1e-4 (so one
+    step more or less, or another learning rate, shows far above float32 rounding; the smallest such
+    move measured over 500 problems is 7e-4, so the loop never runs out)."""
+    for _ in range(100):
+        X, y, w_shared, w_out = tied_problem(rng, 4, 8, 5, 0.01)
+        (W, b), (V, c) = [[np.float64(a) for a in w] for w in (w_shared, w_out)]
+        moves = []
+        for _ in range(5):
+            _, g, _ = gradients(X, y, (W, b), (V, c))
+            moves.append(0.01 * max(np.abs(g["W"]).max(), np.abs(g["V"]).max()))
+            W, b, V, c = W - 0.01 * g["W"], b - 0.01 * g["b"], V - 0.01 * g["V"], c - 0.01 * g["c"]
+        if min(moves) > 1e-4:
+            return X, y, w_shared, w_out
+    raise RuntimeError("internal: no problem on which every step moves the weights")
+
+
 @points(1)
+@clause(DEFAULTS)
 def test_train_tied_defaults(submission, rng):
-    """Catches: wrong defaults (epochs=5, learning_rate=0.01); a loss other than the mean squared error."""
-    X, y, w_shared, w_out = tied_problem(rng, 4, 8, 5, 0.01)
-    answer = submission.call("train", X=X, y=y, w_shared=w_shared, w_out=w_out)
-    check(answer["losses"] is not None, f"train_tied should return a list of per-epoch losses, not a "
-          f"{answer['returned']}.")
-    assert_equal(len(answer["losses"]), 5, "The number of losses train_tied(net, X, y) returns by default")
-    expected, _, _ = simulate(X, y, w_shared, w_out, 5, 0.01)
-    assert_close(answer["losses"], expected, "The losses of train_tied(net, X, y) (default epochs and "
-                 "learning rate)", rtol=1e-3, atol=1e-6)
+    """Catches: wrong defaults (epochs=5, learning_rate=0.01). Judged by comparing train_tied(net, X, y)
+    with train_tied(net, X, y, epochs=5, learning_rate=0.01) on two copies of the same net: the same
+    losses and the same weights afterwards, whatever train_tied computes (its values are the training
+    clause's). Only a train_tied that leaves the net unchanged gives nothing to compare."""
+    X, y, w_shared, w_out = defaults_problem(rng)
+    answer = submission.call("train_defaults", X=X, y=y, w_shared=w_shared, w_out=w_out)
+    default, explicit = answer["default"], answer["explicit"]
+    explicit_call = "train_tied(net, X, y, epochs=5, learning_rate=0.01)"
+    check(bool(explicit["moved"]), f"{explicit_call} left the net's weights as they were, so its defaults cannot "
+          "be compared with it: train the net in place.")
+    if default["losses"] is not None and explicit["losses"] is not None:
+        check(len(default["losses"]) == len(explicit["losses"]), f"train_tied(net, X, y) returned "
+              f"{len(default['losses'])} losses and {explicit_call} {len(explicit['losses'])}: epochs should "
+              "default to 5.")
+    same = all(bool(np.allclose(a, b, rtol=1e-5, atol=1e-7)) for a, b in zip(default["weights"], explicit["weights"]))
+    check(same, f"train_tied(net, X, y) trains the net differently from {explicit_call}: the defaults should be "
+          "epochs=5 and learning_rate=0.01.")
+    if default["losses"] is not None and explicit["losses"] is not None:
+        check(bool(np.allclose(default["losses"], explicit["losses"], rtol=1e-5, atol=1e-7)),
+              f"train_tied(net, X, y) returns different losses from {explicit_call}: the defaults should be "
+              "epochs=5 and learning_rate=0.01.")

@@ -1,6 +1,6 @@
 """Mutant: records each epoch's loss after its update step instead of the loss the step used.
 
-Fails: test_train_tied_losses, test_train_tied_defaults
+Fails: test_train_tied_losses
 """
 import numpy as np
 import tensorflow as tf

@@ -1,7 +1,7 @@
-"""Mutant: sums the squared errors instead of averaging them.
+"""Mutant: train_tied sums the squared errors instead of averaging them (shared_gradient's loss is
+right: one mistake, in train_tied).
 
-Fails: test_shared_gradient_sums_both_uses, test_train_tied_losses, test_gradient_is_sum_of_both_uses,
-    test_train_tied_updates_the_tied_weights, test_train_tied_defaults
+Fails: test_train_tied_losses, test_train_tied_updates_the_tied_weights
 """
 import numpy as np
 import tensorflow as tf
@@ -15,7 +15,7 @@ def build_tied_net(units=4):
 
 
 def _mse(net, X, y):
-    return tf.reduce_sum(tf.square(net(X) - y))
+    return tf.reduce_mean(tf.square(net(X) - y))
 
 
 def shared_gradient(net, X, y):
@@ -34,7 +34,7 @@ def train_tied(net, X, y, epochs=5, learning_rate=0.01):
     losses = []
     for _ in range(epochs):
         with tf.GradientTape() as tape:
-            loss = _mse(net, X, y)
+            loss = tf.reduce_sum(tf.square(net(X) - y))
         grads = tape.gradient(loss, net.trainable_variables)
         optimizer.apply_gradients(zip(grads, net.trainable_variables))
         losses.append(float(loss))
