@@ -66,6 +66,8 @@ def probe_spaces(probes: types.ModuleType, source: str | None) -> list[Space]:
     held: dict[int, tuple[str, Mapping[str, Any], set[str]]] = {}
     classes: dict[int, type] = {}
     for chain in chains:
+        _import_along(getattr(probes, chain[0], None), chain[1:])
+    for chain in chains:
         _follow(getattr(probes, chain[0], None), chain[0], chain[1:], held, classes)
     for label, namespace, keys in held.values():
         spaces.append(record(label, namespace, keys))
@@ -74,6 +76,21 @@ def probe_spaces(probes: types.ModuleType, source: str | None) -> list[Space]:
             if base is not object and base.__module__ != "builtins":
                 spaces.append(record(f"{base.__module__}.{base.__qualname__}.", vars(base)))
     return spaces
+
+
+def _import_along(root: Any, rest: tuple[str, ...]) -> None:
+    """Import each dotted prefix of `root.a.b` that is a module (`tensorflow.keras`), before anything is recorded:
+    importing a submodule rebinds its name in the parent (`from tensorflow.keras import layers` puts the module
+    `tensorflow.keras` where TensorFlow's lazy loader was), which a student's honest import must not look like."""
+    import importlib
+
+    name = getattr(root, "__name__", None) if isinstance(root, types.ModuleType) else None
+    for part in rest if isinstance(name, str) else ():
+        name = f"{name}.{part}"
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - not a module (a class, a function): the rest is not either
+            return
 
 
 def _follow(holder: Any, label: str, rest: tuple[str, ...], held: dict[int, Any], classes: dict[int, type]) -> None:

@@ -108,3 +108,24 @@ def test_the_check_looks_nothing_up_when_it_runs():
     code = integrity.first_change.__code__
     assert [i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")] == []
     assert integrity.first_change.__kwdefaults__ is None
+
+
+def test_a_submodule_the_student_imports_honestly_is_not_a_change(tmp_path, monkeypatch):
+    """`from tensorflow.keras import layers` rebinds `tensorflow.keras` (TensorFlow's lazy loader) to the module: the
+    probes' dotted prefixes are imported before anything is recorded, so an honest import changes nothing."""
+    import importlib
+    import sys
+
+    package = tmp_path / "lazypkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("sub = 'a placeholder, replaced when lazypkg.sub is imported'\n")
+    (package / "sub.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("lazypkg", "lazypkg.sub"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    source = "import lazypkg\n\ndef read(sub):\n    return lazypkg.sub.X\n"
+    module = types.ModuleType("grader_probes")
+    exec(compile(source, "probes.py", "exec"), module.__dict__)
+    spaces = tuple(integrity.probe_spaces(module, source))
+    importlib.import_module("lazypkg.sub")  # what `from lazypkg.sub import X` in the submission does
+    assert integrity.first_change(spaces) is None
