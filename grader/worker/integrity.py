@@ -25,24 +25,50 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 MISSING = object()
-Space = tuple[str, Any, tuple[str, ...], tuple[Any, ...], Any, int]
+NO_KIDS: Mapping[int, tuple[tuple[str, ...], tuple[Any, ...]]] = types.MappingProxyType({})
+# (label, namespace.get, names, values, namespace.__len__, length or -1, what was recorded inside the modules bound)
+Space = tuple[str, Any, tuple[str, ...], tuple[Any, ...], Any, int, Mapping[int, tuple[tuple[str, ...], tuple[Any, ...]]]]
 
 
 def record(label: str, namespace: Mapping[str, Any], keys: Iterable[str] | None = None, *,
-           exact: bool = False) -> Space:
-    """`namespace`'s `keys` (all of them when None) as bound now; `exact`: no name may be added either."""
+           exact: bool = False, kids: Mapping[int, tuple[tuple[str, ...], tuple[Any, ...]]] = NO_KIDS) -> Space:
+    """`namespace`'s `keys` (all of them when None) as bound now; `exact`: no name may be added either; `kids`:
+    what was recorded inside the modules these names are bound to (see `same_module`)."""
     names = tuple(namespace.keys()) if keys is None else tuple(dict.fromkeys(keys))
     values = tuple(namespace.get(name, MISSING) for name in names)
-    return (label, namespace.get, names, values, namespace.__len__, len(namespace) if exact else -1)
+    return (label, namespace.get, names, values, namespace.__len__, len(namespace) if exact else -1, kids)
+
+
+def same_module(now: Any, then: Any, kids: Mapping[int, tuple[tuple[str, ...], tuple[Any, ...]]],
+                _type: Any = type, _module: Any = types.ModuleType, _isinstance: Any = isinstance, _vars: Any = vars,
+                _zip: Any = zip, _id: Any = id, _missing: Any = MISSING) -> bool:
+    """Is `now`, bound where the module `then` was, a module the probes cannot tell from it? Importing a
+    submodule rebinds its name in the parent (`from tensorflow.keras import layers` puts a module
+    `tensorflow.keras` where TensorFlow's lazy loader left `keras._tf_keras.keras`): honest, so not a change
+    when every name recorded inside `then` is the very same object inside `now`, all the way down."""
+    pairs = [(now, then)]
+    while pairs:
+        now, then = pairs.pop()
+        if now is then:
+            continue
+        inside = kids.get(_id(then)) if _isinstance(then, _module) else None
+        if _type(now) is not _module or inside is None:  # (an exact module: vars() runs no code of anyone's)
+            return False
+        namespace = _vars(now)
+        for name, value in _zip(*inside):
+            pairs.append((namespace.get(name, _missing), value))
+    return True
 
 
 def first_change(spaces: tuple[Space, ...], _all: Any = all, _map: Any = map, _is: Any = operator.is_,
-                 _repeat: Any = itertools.repeat, _zip: Any = zip, _missing: Any = MISSING) -> str | None:
+                 _repeat: Any = itertools.repeat, _zip: Any = zip, _missing: Any = MISSING,
+                 _same_module: Any = same_module) -> str | None:
     """The first name bound to another object than when it was recorded ('grader.protocol.encode'), or None."""
-    for label, get, names, values, size, length in spaces:
+    for label, get, names, values, size, length, kids in spaces:
         if not _all(_map(_is, _map(get, names, _repeat(_missing)), values)):
             for name, value in _zip(names, values):
-                if get(name, _missing) is not value:
+                now = get(name, _missing)
+                if now is not value and not _same_module(now, value, kids):
                     return label + name
         if length >= 0 and size() != length:
             return label + "(a new name)"
@@ -65,32 +91,20 @@ def probe_spaces(probes: types.ModuleType, source: str | None) -> list[Space]:
     spaces.append(record("builtins.", vars(builtins), [n for n in missing if n in vars(builtins)]))
     held: dict[int, tuple[str, Mapping[str, Any], set[str]]] = {}
     classes: dict[int, type] = {}
-    for chain in chains:
-        _import_along(getattr(probes, chain[0], None), chain[1:])
-    for chain in chains:
-        _follow(getattr(probes, chain[0], None), chain[0], chain[1:], held, classes)
+    for settled in (False, True):  # twice: the first pass lets lazy loaders replace themselves
+        held.clear()
+        classes.clear()
+        for chain in chains:
+            _follow(getattr(probes, chain[0], None), chain[0], chain[1:], held, classes)
+    kids = types.MappingProxyType({key: (names, tuple(namespace.get(n, MISSING) for n in names))
+                                   for key, (_, namespace, keys) in held.items() for names in [tuple(sorted(keys))]})
     for label, namespace, keys in held.values():
-        spaces.append(record(label, namespace, keys))
+        spaces.append(record(label, namespace, keys, kids=kids))
     for cls in classes.values():
         for base in cls.__mro__:
             if base is not object and base.__module__ != "builtins":
                 spaces.append(record(f"{base.__module__}.{base.__qualname__}.", vars(base)))
     return spaces
-
-
-def _import_along(root: Any, rest: tuple[str, ...]) -> None:
-    """Import each dotted prefix of `root.a.b` that is a module (`tensorflow.keras`), before anything is recorded:
-    importing a submodule rebinds its name in the parent (`from tensorflow.keras import layers` puts the module
-    `tensorflow.keras` where TensorFlow's lazy loader was), which a student's honest import must not look like."""
-    import importlib
-
-    name = getattr(root, "__name__", None) if isinstance(root, types.ModuleType) else None
-    for part in rest if isinstance(name, str) else ():
-        name = f"{name}.{part}"
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - not a module (a class, a function): the rest is not either
-            return
 
 
 def _follow(holder: Any, label: str, rest: tuple[str, ...], held: dict[int, Any], classes: dict[int, type]) -> None:

@@ -105,27 +105,35 @@ def test_every_grader_module_loaded_is_recorded():
 
 
 def test_the_check_looks_nothing_up_when_it_runs():
-    code = integrity.first_change.__code__
-    assert [i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")] == []
-    assert integrity.first_change.__kwdefaults__ is None
+    for function in (integrity.first_change, integrity.same_module):
+        code = function.__code__
+        assert [i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")] == []
+        assert function.__kwdefaults__ is None
 
 
-def test_a_submodule_the_student_imports_honestly_is_not_a_change(tmp_path, monkeypatch):
-    """`from tensorflow.keras import layers` rebinds `tensorflow.keras` (TensorFlow's lazy loader) to the module: the
-    probes' dotted prefixes are imported before anything is recorded, so an honest import changes nothing."""
+def test_a_submodule_the_student_imports_honestly_is_not_a_change_but_a_fake_one_is(tmp_path, monkeypatch):
+    """`from tensorflow.keras import layers` rebinds `tensorflow.keras` to another module object holding the very
+    same functions and classes: not a change. A module of the student's put there is one."""
     import importlib
     import sys
 
     package = tmp_path / "lazypkg"
     package.mkdir()
-    (package / "__init__.py").write_text("sub = 'a placeholder, replaced when lazypkg.sub is imported'\n")
-    (package / "sub.py").write_text("X = 1\n")
+    (package / "_impl.py").write_text("class Layer:\n    pass\n")
+    (package / "__init__.py").write_text("from lazypkg import _impl as sub  # what the package binds first\n")
+    (package / "sub.py").write_text("from lazypkg._impl import Layer  # a second module, the same class\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("lazypkg", "lazypkg.sub"):
+    for name in ("lazypkg", "lazypkg._impl", "lazypkg.sub"):
         monkeypatch.delitem(sys.modules, name, raising=False)
-    source = "import lazypkg\n\ndef read(sub):\n    return lazypkg.sub.X\n"
+    source = "import lazypkg\n\ndef make(sub):\n    return lazypkg.sub.Layer()\n"
     module = types.ModuleType("grader_probes")
     exec(compile(source, "probes.py", "exec"), module.__dict__)
     spaces = tuple(integrity.probe_spaces(module, source))
-    importlib.import_module("lazypkg.sub")  # what `from lazypkg.sub import X` in the submission does
-    assert integrity.first_change(spaces) is None
+    lazypkg = importlib.import_module("lazypkg")
+    original = lazypkg.sub
+    importlib.import_module("lazypkg.sub")  # what `from lazypkg.sub import Layer` in the submission does
+    assert lazypkg.sub is not original and integrity.first_change(spaces) is None
+    fake = types.ModuleType("lazypkg.sub")
+    fake.Layer = type("Layer", (), {})
+    lazypkg.sub = fake
+    assert integrity.first_change(spaces) == "lazypkg.sub"
