@@ -1,6 +1,8 @@
 """Domain exceptions, declared side by side; the CLI turns them into `Error: ...`."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class GraderError(Exception):
     """Base class of every error the grader raises on purpose."""
@@ -52,3 +54,13 @@ class WorkerTimeout(GraderError):
 
 class ProtocolError(GraderError):
     """The worker sent something that is not a well-formed message."""
+
+
+class WorkerTampered(GraderError):
+    """The worker's tamper checks stopped it (its tripwire, an unsealed reply, a changed namespace).
+
+    `events` are what the worker reported: `{"event", "file", "line", "via"}` each, as sent (untrusted)."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        super().__init__("the worker's tamper checks stopped it")
+        self.events = events

@@ -5,9 +5,19 @@ uint32/uint64), the JSON, then each array in NumPy's `.npy` format. Arrays come
 back through `np.load(..., allow_pickle=False)`, so a frame can carry numbers and
 strings but never an object: nothing a worker sends can run code in the judge or
 compare equal to everything.
+
+Every frame a worker sends is followed by a seal: an HMAC-SHA256 under a key the judge
+draws for that worker and sends with the load request, over the reply's number, a hash of
+the request it answers and the frame (`Seal`). The key lives only in the worker's request
+loop, out of reach of student code that does not trip the worker's tripwire
+(`grader.worker.tripwire`), so a reply written straight to the pipe by student code, or a
+request slipped into the worker's own pipe, is unsealed: the judge holds the submission
+for review (`UnsealedReply`). A worker that trips ends with `TAMPER_STATUS`.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -27,7 +37,55 @@ MAX_ARRAYS = 256 * 1024 * 1024  # array bytes in one message; decoded arrays nev
 MAX_REFERENCES = 65536
 ARRAY_KEY = "__ndarray__"
 # A worker's first frame, sent before it reads any request: until the judge has it, no student code has run.
+# It is not sealed: the key comes with the load request, after it.
 READY = {"ready": True}
+SEAL_PREFIX = b"GRS1"
+MAX_REPORT = 4096  # bytes of an unsealed frame decoded, to read the tripwire's report
+SEAL_BYTES = 32
+TAMPER_STATUS = 86  # a worker's exit status when its tripwire ended it (any other status is a crash)
+
+
+class UnsealedReply(ProtocolError):
+    """A frame from the worker whose seal does not match: student code wrote it, or changed the request.
+
+    `message` is the frame decoded (with the usual bounds): the tripwire's own report, or a forgery."""
+
+    def __init__(self, message: dict[str, Any] | None) -> None:
+        super().__init__("a reply the worker's request loop did not seal")
+        self.message = message
+
+
+def tamper_report(message: Any) -> dict[str, Any]:
+    """What an unsealed frame says happened: the tripwire's report, or that the frame was forged."""
+    report = message.get("tampered") if isinstance(message, dict) else None
+    if isinstance(report, dict):
+        return report
+    return {"event": "a reply the grader's request loop did not write"}
+
+
+class Seal:
+    """The judge's side of one worker's seal: its key, the replies counted, the request being answered."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key if key is not None else os.urandom(SEAL_BYTES)
+        self.replies = 0
+        self.request = hashlib.sha256(b"").digest()
+
+    def sent(self, frame: bytes) -> None:
+        """Remember the request just written; the next reply must answer exactly it."""
+        self.request = hashlib.sha256(frame).digest()
+
+    def expected(self, *parts: bytes | bytearray) -> bytes:
+        """The seal of the next reply, whose frame is `parts` joined (hashed in turn: never copied)."""
+        mac = hmac.new(self.key, SEAL_PREFIX + self.replies.to_bytes(8, "big") + self.request, hashlib.sha256)
+        for part in parts:
+            mac.update(part)
+        return mac.digest()
+
+    def verify(self, tag: bytes | bytearray, *parts: bytes | bytearray) -> bool:
+        ok = hmac.compare_digest(self.expected(*parts), bytes(tag))
+        self.replies += 1
+        return ok
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -160,10 +218,15 @@ def decoded_bytes(value: Any) -> int:
     return total
 
 
-def write_frame(fd: int, message: dict[str, Any], *, deadline: float | None = None) -> None:
-    """Send one message. With a `deadline` (the judge's side) `fd` is made non-blocking and every write
-    waits at most until then: a worker that stops reading cannot hold the judge (WorkerTimeout)."""
-    data = memoryview(encode(message))
+def write_frame(fd: int, message: dict[str, Any], seal: Seal | None = None, *,
+                deadline: float | None = None) -> None:
+    """Send one message (sealed with `seal`, the worker's side). With a `deadline` (the judge's side) `fd` is
+    made non-blocking and every write waits at most until then: a worker that stops reading cannot hold the
+    judge (WorkerTimeout)."""
+    frame = encode(message)
+    if seal is not None:
+        seal.sent(frame)
+    data = memoryview(frame)
     if deadline is not None:
         os.set_blocking(fd, False)
     while data:
@@ -182,14 +245,36 @@ def _wait_writable(fd: int, deadline: float) -> None:
         raise WorkerTimeout("the worker stopped reading its requests before the time limit")
 
 
-def read_frame(fd: int, deadline: float | None = None) -> dict[str, Any]:
-    """Read one message; raise WorkerTimeout past `deadline`, WorkerCrashed on EOF."""
-    magic, json_len, blob_len = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
+def read_frame(fd: int, deadline: float | None = None, seal: Seal | None = None) -> dict[str, Any]:
+    """Read one message; raise WorkerTimeout past `deadline`, WorkerCrashed on EOF, UnsealedReply when
+    `seal` is given and the frame's seal does not match."""
+    header = _read_exact(fd, HEADER.size, deadline)
+    magic, json_len, blob_len = HEADER.unpack(header)
     if magic != MAGIC or json_len > MAX_JSON or blob_len > MAX_ARRAYS:
         raise ProtocolError("malformed frame header")
     body = _read_exact(fd, json_len, deadline)
     blob = _read_exact(fd, blob_len, deadline)
-    check_json_shape(body)
+    if seal is not None and not seal.verify(_seal_of(fd, deadline), header, body, blob):
+        message: dict[str, Any] | None = None
+        if json_len <= MAX_REPORT and blob_len == 0:  # the tripwire's report is small; a forgery is not decoded
+            try:
+                message = _decode(body, blob)
+            except ProtocolError:
+                pass
+        raise UnsealedReply(message)
+    return _decode(body, blob)
+
+
+def _seal_of(fd: int, deadline: float | None) -> bytes | bytearray:
+    """The seal after a frame; none at all (the writer ended right after the frame) is a wrong seal."""
+    try:
+        return _read_exact(fd, SEAL_BYTES, deadline)
+    except WorkerCrashed:
+        return b""
+
+
+def _decode(body: bytearray, blob: bytearray) -> dict[str, Any]:
+    check_json_shape(body)  # bounded in values before json.loads builds them
     try:
         tree = json.loads(body)
     except (ValueError, RecursionError) as exc:

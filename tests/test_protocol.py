@@ -397,3 +397,35 @@ def test_a_write_with_a_deadline_reaches_a_slow_reader_whole(pipe: tuple[int, in
     write_frame(write_end, message, deadline=time.monotonic() + 60)
     reader.join(60)
     assert_same(got[0], message)
+
+
+def sealed(seal: protocol.Seal, request: dict[str, Any], reply: dict[str, Any], number: int | None = None) -> bytes:
+    """What the worker's request loop writes: the reply's frame, then its seal (computed as the judge would)."""
+    frame = encode(reply)
+    check = protocol.Seal(seal.key)
+    check.replies = seal.replies if number is None else number
+    check.sent(encode(request))
+    return frame + check.expected(frame)
+
+
+def test_a_reply_reads_back_only_with_its_own_seal(pipe: tuple[int, int]) -> None:
+    read_end, write_end = pipe
+    seal = protocol.Seal()
+    request = {"op": "call", "probe": "forward"}
+    write_frame(write_end, request, seal)
+    os.read(read_end, 1 << 16)  # (the same pipe carries the request here; the worker would have read it)
+    os.write(write_end, sealed(seal, request, {"ok": True, "value": 1}))
+    assert read_frame(read_end, seal=seal) == {"ok": True, "value": 1}
+    forgeries = [
+        sealed(protocol.Seal(), request, {"ok": True, "value": 2}),  # another key
+        sealed(seal, request, {"ok": True, "value": 3}, number=0),  # a replayed number
+        sealed(seal, {"op": "call", "probe": "other"}, {"ok": True, "value": 4}),  # the answer to another request
+        encode({"tampered": {"event": "gc.get_objects", "file": "submission.py", "line": 3}}) + bytes(32),
+    ]
+    for forged in forgeries:
+        os.write(write_end, forged)
+        with pytest.raises(protocol.UnsealedReply) as info:
+            read_frame(read_end, seal=seal)
+        seal.replies -= 1  # (each forgery stands in for the same reply)
+    assert protocol.tamper_report(info.value.message) == {"event": "gc.get_objects", "file": "submission.py", "line": 3}
+    assert protocol.tamper_report({"ok": True, "value": 1}) == {"event": "a reply the grader's request loop did not write"}

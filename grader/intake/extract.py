@@ -62,6 +62,18 @@ class Module:
     name: str
     code: str
     origin: str
+    cell: int | None = None  # the notebook cell that writes it
+    offset: int | None = None  # lines before its first line in that cell (or the .py download); None: unknown
+    path: str | None = None  # the file `%run` runs
+
+    def where(self, line: int) -> str:
+        """A line of this module in the student's terms: 'cell 4, line 3 (helpers.py)', 'blocks.py, line 3'."""
+        if self.path is not None:
+            return f"{self.path}, line {line}"
+        if self.offset is None:
+            return f"{self.name}.py line {line}, written by {self.origin}"
+        place = f"cell {self.cell}, line" if self.cell is not None else "line"
+        return f"{place} {line + self.offset} ({self.name}.py)"
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,13 @@ class Extracted:
         """Describe a line of `code` in the student's terms: 'line 4' or 'cell 3, line 2'."""
         cell, local = self.locate(line)
         return f"line {local}" if cell is None else f"cell {cell}, line {local}"
+
+    def where_in(self, file: str, line: int) -> str | None:
+        """A line of one of the submission's files as the worker names them (`submission.py`, `helpers.py`)."""
+        if file == "submission.py":
+            return self.where(line)
+        module = next((m for m in self.modules if f"{m.name}.py" == file), None)
+        return module.where(line) if module is not None else None
 
     def locate(self, line: int) -> tuple[int | None, int]:
         if not self.cells:
@@ -165,14 +184,16 @@ def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
 
 def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str]) -> tuple[Module, ...]:
     """The submission's own modules, each cut to what it defines plus what the main code reads from it."""
-    texts = {name: (code, f"{where} (%%writefile {name}.py)") for name, (code, where) in cells.modules.items()}
+    texts = {name: (code, f"{where} (%%writefile {name}.py)", {"cell": cells.module_at.get(name, (None, None))[0],
+                                                                "offset": cells.module_at.get(name, (None, None))[1]})
+             for name, (code, where) in cells.modules.items()}
     for module, path, cell, line in cells.runs:
         text = files[path]
         if path.lower().endswith(".ipynb"):
             text = notebook_code(text, {}).code
-        texts[module] = (normalize_newlines(text), f"{path} (%run at cell {cell}, line {line})")
+        texts[module] = (normalize_newlines(text), f"{path} (%run at cell {cell}, line {line})", {"path": path})
     out = []
-    for name, (code, origin) in texts.items():
+    for name, (code, origin, place) in texts.items():
         try:
             tree = ast.parse(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -181,7 +202,7 @@ def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes
         selection = select(tree, set(top_level_definitions(tree)) | set(wanted))
         edit = _Editor(code, split_lines(code), selection)
         edit.visit(tree.body, top=True)
-        out.append(Module(name=name, code=edit.text(), origin=origin))
+        out.append(Module(name=name, code=edit.text(), origin=origin, **place))
     return tuple(out)
 
 

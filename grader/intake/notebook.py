@@ -45,6 +45,8 @@ class Cells:
     notes: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # the student's own text of each line
     modules: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (code, where: "cell 3")
+    # name -> (cell number or None, lines before the module's first line there; None after `-a` appends)
+    module_at: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     runs: list[tuple[str, str, int, int]] = field(default_factory=list)  # (module, file, cell, line)
 
 
@@ -141,6 +143,7 @@ def _writefile(source: str, number: int, out: Cells) -> bool:
     if names and names[0].endswith(".py") and stem.isidentifier():
         old = out.modules.get(stem, ("", ""))[0] if append else ""
         out.modules[stem] = (old + normalize_newlines(body), f"cell {number}")
+        out.module_at[stem] = (number, None if old else len(source) - len(source.lstrip("\n")) + 1)
     return True
 
 
@@ -308,6 +311,7 @@ def _colab_cells(lines: list[str], out: Cells) -> list[str]:
                 append = {"-a", "--append"} & set(magic.split())
                 old = out.modules.get(stem, ("", ""))[0] if append else ""
                 out.modules[stem] = (old + "\n".join(body) + "\n", f"line {index + 2}")
+                out.module_at[stem] = (None, None if old else index + 2)
     return lines
 
 

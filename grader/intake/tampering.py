@@ -1,35 +1,35 @@
-"""Does the code that runs reach for the grader itself? A static check, in the judge.
+"""Does the code that runs name the grader's internals? A static check, in the judge.
 
-Probes share the worker's interpreter with the student's code, so a submission
-that rebinds the worker's request loop or a probe function could answer the
-judge's requests from their inputs. Nothing in that process can make this
-impossible; what we can do is read the code before it runs:
+Every module of the submission is read before anything runs: the extracted code and each of its own
+modules (`%%writefile` cells, `# %%writefile` cells of a Colab download, files run with `%run`), each
+finding reported at its origin (cell and line, or the file and line).
 
-- `tampering` (score 0, a message for the instructor): the code names the
-  grader's internals or the probes module: imports of `grader.*` other than the
-  student-facing ones, `grader.<internal>` attribute chains, string literals
-  naming them (`sys.modules["grader.worker"]`, `__import__("grader_probes")`);
-- `introspection` (flagged, no penalty): garbage-collector and frame
-  introspection (`gc.get_objects`, `sys._getframe`, `inspect.stack`, `f_back`,
-  `f_globals`, `tb_frame`, `__globals__`...), searches of `sys.modules`, imports by
-  computed name, and replacing an attribute of an imported module (`json.dumps = ...`:
-  the worker's reply path runs through such modules), which could reach or bend them
-  without naming them.
+- `tampering` (not run; held for the instructor, never scored): the code names one of the grader's
+  real internal modules, taken from the package itself (every module under `grader/` but the
+  student-facing `grader`, `grader.pretrained` and `grader.offline_data`), or the probes module
+  `grader_probes`: an import of it, a `grader.<internal>` attribute chain, or a string that is such a
+  module's dotted name (`sys.modules["grader.worker.serve"]`, `import_module("grader.protocol")`).
+  Docstrings, comments, URLs (`keras-grader.readthedocs.io`), addresses (`grader.help@uni.edu`) and
+  titles (`Copy of concat-for-grader.ipynb`) are never module names and never count.
+- `introspection` (flagged, no penalty): garbage-collector and frame introspection (`gc.get_objects`,
+  `sys._getframe`, `inspect.stack`, `f_back`, `tb_frame`, `__globals__`...), searches of `sys.modules`,
+  imports by computed name, and replacing an attribute of an imported module (`json.dumps = ...`).
 
-This detects the plain ways in; a determined student can hide a name from any
-static check (see the README's security model).
+A name built at run time escapes any static check; what such code does is caught in the worker, as it
+runs, by its tripwire (`grader.worker.tripwire`) and integrity checks (`grader.worker.integrity`).
 """
 from __future__ import annotations
 
 import ast
-import re
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from grader.intake.extract import Extracted
 
 PROBES_MODULE = "grader_probes"
 # What students are taught to use: `from grader import check`, and the exercises' own helper modules.
-STUDENT_NAMES = frozenset({"check", "pretrained", "offline_data"})
+STUDENT_NAMES = frozenset({"check", "pretrained", "offline_data", "__version__"})
 STUDENT_MODULES = frozenset({"grader", "grader.pretrained", "grader.offline_data"})
 INTROSPECTION_ATTRS = frozenset({
     "get_objects", "get_referrers", "get_referents",  # gc
@@ -39,52 +39,84 @@ INTROSPECTION_ATTRS = frozenset({
 })
 INSPECT_FRAMES = frozenset({"stack", "trace"})  # inspect.stack(), inspect.trace()
 DYNAMIC_IMPORTS = frozenset({"__import__", "import_module"})
-_GRADER_NAME = re.compile(r"\bgrader(?:\.\w+)+|\bgrader_probes\b|^\s*grader\s*$")
 MAX_FINDINGS = 20
+
+
+@functools.cache
+def internal_modules() -> frozenset[str]:
+    """The grader's own modules, read from the package on disk, plus the probes module; not the student-facing."""
+    root = Path(__file__).resolve().parents[1]
+    names = set()
+    for path in root.rglob("*.py"):
+        parts = ("grader",) + path.relative_to(root).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return frozenset(names - STUDENT_MODULES) | {PROBES_MODULE}
 
 
 @dataclass
 class Review:
-    """What the static check found, as (line, what) pairs per kind."""
+    """What the static check found, as (where, what) pairs per kind, `where` in the student's terms."""
 
-    tampering: list[tuple[int, str]] = field(default_factory=list)
-    introspection: list[tuple[int, str]] = field(default_factory=list)
+    tampering: list[tuple[str, str]] = field(default_factory=list)
+    introspection: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def flags(self) -> set[str]:
         return {kind for kind in ("tampering", "introspection") if getattr(self, kind)}
 
-    def notes(self, extracted: Extracted) -> tuple[str, ...]:
-        """For the instructor: each finding, at the student's line."""
-        return tuple(f"{kind}: {extracted.where(line)}: {what}"
-                     for kind in ("tampering", "introspection") for line, what in getattr(self, kind))
+    def notes(self) -> tuple[str, ...]:
+        """For the instructor: each finding, where it is."""
+        return tuple(f"{kind}: {where}: {what}" for kind in ("tampering", "introspection")
+                     for where, what in getattr(self, kind))
 
-    def message(self, extracted: Extracted) -> str:
-        where = "; ".join(f"{extracted.where(line)}: {what}" for line, what in self.tampering[:3])
-        return ("Your code refers to the grader's own machinery (" + where + "), which could change how it is "
-                "graded, so it scores 0 and your instructor will review it. Only `from grader import check` "
-                "and the helpers the exercise names may be used.")
+    def events(self) -> list[dict[str, str]]:
+        """The `tampering` findings as a held report's events."""
+        return [{"where": where, "event": what} for where, what in self.tampering]
+
+    def message(self) -> str:
+        where = "; ".join(f"{where}: {what}" for where, what in self.tampering[:3])
+        return ("Your work is held for your instructor to review: your code refers to the grader's own machinery ("
+                + where + "), which could change how it is graded, so it was not run. Only `from grader import "
+                "check` and the helpers the exercise names may be used; your instructor will look at it and "
+                "decide the grade.")
 
 
-def review(code: str) -> Review:
-    """Scan `code` (the extracted module that runs) for references to the grader's internals."""
+def review(extracted: Extracted) -> Review:
+    """Read the extracted code and every module of the submission for references to the grader's internals."""
     found = Review()
+    sources = [(extracted.code, extracted.where)] + [(m.code, m.where) for m in extracted.modules]
+    for code, where in sources:
+        for line, kind, what in review_code(code):
+            bucket = getattr(found, kind)
+            if len(bucket) < MAX_FINDINGS:
+                bucket.append((where(line), what))
+    return found
+
+
+def review_code(code: str) -> list[tuple[int, str, str]]:
+    """Findings in one module's text: (line, kind, what)."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return found  # extraction already reported code that does not parse
+        return []  # extraction already reported code that does not parse
     aliases = _grader_aliases(tree)
     modules = _module_names(tree)
     named = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and _constant_str(n.slice)}
+    texts = _docstrings(tree)
+    findings: list[tuple[int, str, str]] = []
     for node in ast.walk(tree):
-        findings = _check(node, aliases) + _check_patch(node, modules)
+        found = _check(node, aliases, texts) + _check_patch(node, modules)
         if _is_sys_modules(node) and id(node) not in named:  # iterated, .get(), .values(): not one named module
-            findings.append(("introspection", "searches sys.modules"))
-        for kind, what in findings:
-            bucket = getattr(found, kind)
-            if len(bucket) < MAX_FINDINGS:
-                bucket.append((getattr(node, "lineno", 1), what))
-    return found
+            found.append(("introspection", "searches sys.modules"))
+        findings += [(getattr(node, "lineno", 1), kind, what) for kind, what in found]
+        if len(findings) > 4 * MAX_FINDINGS:
+            break
+    return findings
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """Strings that are statements of their own (docstrings, notes): text, never module names."""
+    return {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr) and _constant_str(node.value)}
 
 
 def _grader_aliases(tree: ast.Module) -> set[str]:
@@ -129,18 +161,21 @@ def _check_patch(node: ast.AST, modules: set[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _check(node: ast.AST, aliases: set[str]) -> list[tuple[str, str]]:
+def _check(node: ast.AST, aliases: set[str], docstrings: set[int]) -> list[tuple[str, str]]:
     if isinstance(node, ast.Import):
-        return [("tampering", f"imports {a.name}") for a in node.names if _internal_module(a.name)]
+        return [("tampering", f"imports {a.name}") for a in node.names if _internal(a.name)]
     if isinstance(node, ast.ImportFrom):
         return _check_from(node)
     if isinstance(node, ast.Attribute):
         return _check_attribute(node, aliases)
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
         return _check_text(node.value)
     if isinstance(node, ast.Call) and _name_of(node.func) in DYNAMIC_IMPORTS and node.args \
             and not _constant_str(node.args[0]):
         return [("introspection", f"imports a module by a computed name ({_name_of(node.func)})")]
+    if isinstance(node, ast.Subscript) and _is_sys_modules(node.value) and _constant_str(node.slice) \
+            and node.slice.value.strip() == "grader":  # type: ignore[attr-defined]
+        return [("tampering", "looks up the grader package in sys.modules")]
     return []
 
 
@@ -149,8 +184,9 @@ def _check_from(node: ast.ImportFrom) -> list[tuple[str, str]]:
     if node.level:
         return []
     if module == "grader":
-        return [("tampering", f"imports grader.{a.name}") for a in node.names if a.name not in STUDENT_NAMES]
-    if _internal_module(module):
+        return [("tampering", f"imports grader.{a.name}") for a in node.names
+                if a.name not in STUDENT_NAMES and _internal(f"grader.{a.name}")]
+    if _internal(module):
         return [("tampering", f"imports from {module}")]
     if module in ("sys", "inspect", "gc"):
         names = INTROSPECTION_ATTRS | (INSPECT_FRAMES if module == "inspect" else set())
@@ -160,7 +196,7 @@ def _check_from(node: ast.ImportFrom) -> list[tuple[str, str]]:
 
 def _check_attribute(node: ast.Attribute, aliases: set[str]) -> list[tuple[str, str]]:
     base = node.value
-    if isinstance(base, ast.Name) and base.id in aliases and node.attr not in STUDENT_NAMES:
+    if isinstance(base, ast.Name) and base.id in aliases and _internal(f"grader.{node.attr}"):
         return [("tampering", f"uses grader.{node.attr}")]
     if node.attr in INTROSPECTION_ATTRS:
         return [("introspection", f"uses {node.attr}")]
@@ -170,18 +206,19 @@ def _check_attribute(node: ast.Attribute, aliases: set[str]) -> list[tuple[str, 
 
 
 def _check_text(text: str) -> list[tuple[str, str]]:
-    for match in _GRADER_NAME.finditer(text[:10_000]):
-        name = match.group().strip()
-        student = name in ("grader.check", "grader.pretrained", "grader.offline_data") or name.startswith(
-            ("grader.pretrained.", "grader.offline_data."))
-        if not student:
+    """A string that is the dotted name of an internal module, or of something inside one."""
+    name = text.strip()
+    if len(name) > 200 or not all(part.isidentifier() for part in name.split(".")):
+        return []
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        if _internal(".".join(parts[:end])):
             return [("tampering", f"names {name[:60]!r} in a string")]
     return []
 
 
-def _internal_module(name: str) -> bool:
-    top = name.split(".")[0]
-    return top == PROBES_MODULE or (top == "grader" and name not in STUDENT_MODULES)
+def _internal(name: str) -> bool:
+    return name in internal_modules()
 
 
 def _is_sys_modules(node: ast.AST) -> bool:

@@ -26,10 +26,12 @@ from grader.intake.files import submission_sha256
 from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest
 from grader.intake.selection import probe_names
 from grader.intake.tampering import review
+from grader.judge.held import held_event, held_section
 from grader.judge.legs import combine, run_leg
 from grader.judge.plan import Plan
 from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
 from grader.judge.score import GradingResult, max_points, score_tests
+from grader.judge.session import HELD_MESSAGE
 from grader.output.report import write_json
 from grader.sandbox.backend import current_backend
 
@@ -44,14 +46,14 @@ def grade_submission(path: Path, plan: Plan, *, submission_id: str) -> GradingRe
         extracted = extract(source, graded_names(plan.assignment))
     except SubmissionError as exc:
         return _error_result(plan, submission_id, info, exc, started)
-    found = review(extracted.code)
-    if found.tampering:  # never run: its answers could be forged; scored 0 for the instructor to review
-        result = _error_result(plan, submission_id, info, SubmissionError("tampering", found.message(extracted)),
-                               started, extraction=_extraction_info(extracted))
-        return dataclasses.replace(result, flags=tuple(sorted(found.flags)), internal=found.notes(extracted))
+    found = review(extracted)
+    if found.tampering:  # never run: its answers could be forged; held for the instructor to review
+        section = held_section(found.events(), found.message())
+        result = _held_result(plan, submission_id, info, section, started, extraction=_extraction_info(extracted))
+        return dataclasses.replace(result, flags=tuple(sorted(found.flags)), internal=found.notes())
     result = _judge(source, extracted, plan, submission_id, info, started)
     return dataclasses.replace(result, flags=tuple(sorted(set(result.flags) | found.flags)),
-                               internal=result.internal + found.notes(extracted))
+                               internal=result.internal + found.notes())
 
 
 def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
@@ -60,6 +62,13 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
     scoring = next(r for r in runs if r.name == plan.legs.scoring)
     extraction = _extraction_info(extracted)
     extraction.update(_problems(list(scoring.problems), extracted))
+    held = [held_event(event, extracted) for run in runs for event in run.held]
+    if held:  # a tamper check stopped a worker: nothing it answered is scored
+        section = held_section(held, HELD_MESSAGE, {o.name: o.outcome for o in scoring.outcomes})
+        result = _held_result(plan, submission_id, info, section, started, extraction=extraction)
+        stdout, stderr, cut = scoring.output
+        return dataclasses.replace(result, sandbox=_sandbox(), output={"stdout": stdout, "stderr": stderr, "truncated": cut},
+                                   flags=tuple(sorted(set().union(*(r.flags for r in runs)) | {"tampering"})))
     if scoring.error is not None:
         result = _error_result(plan, submission_id, info, scoring.error, started, extraction=extraction)
         return dataclasses.replace(result, sandbox=_sandbox(), flags=tuple(sorted(set(result.flags) | scoring.flags)))
@@ -90,6 +99,22 @@ def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: Sub
         max_score=max_points(outcomes), extraction=extraction or {"dropped": [], "notes": []},
         devices=devices, flags=flags, seed=plan.seed,
         timing={"wall_s": round(time.monotonic() - started, 3)}, environment=environment(plan.legacy),
+    )
+
+
+def _held_result(plan: Plan, submission_id: str, info: dict[str, Any], held: dict[str, Any], started: float, *,
+                 extraction: dict[str, Any]) -> GradingResult:
+    """Status `held`: every test unscored with the student's message; why and where in `held`."""
+    expected = collect(plan.specs, plan.visibility)
+    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=held["message"], visibility=v, duration_s=0.0)
+                for n, p, v in expected]
+    devices: dict[str, Any] = {leg: {"status": "skipped", "reason": reason} for leg, reason in plan.legs.skipped}
+    devices.update({leg: {"status": "held"} for leg in plan.legs.run})
+    return GradingResult(
+        assignment=plan.assignment.slug, id=submission_id, submission=info, status="held", held=held,
+        tests=score_tests(outcomes), max_score=max_points(outcomes), extraction=extraction, devices=devices,
+        flags=("tampering",), seed=plan.seed, timing={"wall_s": round(time.monotonic() - started, 3)},
+        environment=environment(plan.legacy),
     )
 
 

@@ -34,6 +34,7 @@ class LegRun:
     output: tuple[str, str, bool] = ("", "", False)
     problems: list[dict[str, Any]] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)  # the worker's tamper reports, as sent
 
 
 def run_leg(leg: str, extracted: Extracted, plan: Plan) -> LegRun:
@@ -60,6 +61,7 @@ def run_leg(leg: str, extracted: Extracted, plan: Plan) -> LegRun:
     if leg == "gpu" and any("ResourceExhausted" in o.message or "OOM" in o.message for o in run.outcomes):
         run.flags.add("gpu-out-of-memory")
     run.answers = submission.answers
+    run.held = list(submission.held)
     return run
 
 

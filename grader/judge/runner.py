@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTimeout
-from grader.judge.session import AnswerTooLarge, MissingName, StudentCodeError, Submission
+from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTampered, WorkerTimeout
+from grader.judge.session import HELD_MESSAGE, AnswerTooLarge, MissingName, StudentCodeError, Submission
 
 SPEC_INI = Path(__file__).with_name("specs.ini")
 HIDDEN_FAILURE = "This hidden check did not pass; re-read the exercise's requirements for this part."
@@ -138,6 +138,8 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
         return "failed", str(exc), None
     if isinstance(exc, StudentCodeError):
         return "error", f"Your code raised an error: {exc}", None
+    if isinstance(exc, WorkerTampered):
+        return "error", HELD_MESSAGE, None
     if isinstance(exc, WorkerTimeout):
         return "timeout", ("Your code did not finish in time (" + str(exc) + "); look for an endless loop, "
                            "a sleep, or training far longer than the exercise needs."), None

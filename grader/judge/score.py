@@ -36,7 +36,7 @@ class GradingResult:
     assignment: str
     id: str
     submission: dict[str, Any]
-    status: str  # graded | error
+    status: str  # graded | error | held (tampering: not scored, for a person to review; see grader.judge.held)
     tests: tuple[TestScore, ...] = ()
     error: dict[str, str] | None = None
     max_score: float = 0.0
@@ -50,6 +50,7 @@ class GradingResult:
     hashes: dict[str, str] = field(default_factory=dict)
     internal: tuple[str, ...] = ()  # spec bugs, for instructors
     sandbox: dict[str, str] = field(default_factory=dict)  # how the worker was isolated
+    held: dict[str, Any] | None = None  # why it is held, what happened where (status "held" only)
 
     @property
     def score(self) -> float:
@@ -62,7 +63,7 @@ class GradingResult:
             "tests": [t.to_dict() for t in self.tests], "extraction": self.extraction,
             "devices": self.devices, "flags": list(self.flags), "seed": self.seed, "timing": self.timing,
             "environment": self.environment, "output": self.output, "hashes": self.hashes,
-            "internal_errors": list(self.internal), "sandbox": self.sandbox,
+            "internal_errors": list(self.internal), "sandbox": self.sandbox, "held": self.held,
         }
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignments import Assignment, Limits
-from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerNotStarted, WorkerTimeout
+from grader.errors import (GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerNotStarted,
+                           WorkerTampered, WorkerTimeout)
 from grader.intake.extract import Extracted
 from grader.protocol import decoded_bytes
 from grader.sandbox.confine import WorkerLimits
@@ -28,6 +29,10 @@ MAX_KEPT_BYTES = 64 * 1024 * 1024  # of which kept to compare device legs
 MAX_SCAN = 4000  # characters of worker text any pattern runs on
 MAX_NAMES = 500
 MAX_PROBLEMS = 100
+MAX_HELD_EVENTS = 10
+HELD_MESSAGE = ("Your work is held for your instructor to review: while it was graded, your code reached for "
+                "the grader's own machinery, which could change how it is graded. Your instructor will look at "
+                "it and decide the grade.")
 
 
 class StudentCodeError(GraderError):
@@ -74,6 +79,7 @@ class Submission:
         self.flags: set[str] = set()
         self.load_info: LoadInfo | None = None
         self.load_error: SubmissionError | None = None
+        self.held: list[dict[str, Any]] = []  # what the worker's tamper checks reported (then nothing more runs)
 
     # -- the API specs use ------------------------------------------------------
     def call(self, probe: str, **kwargs: Any) -> Any:
@@ -122,6 +128,8 @@ class Submission:
         return self.assignment.probes.read_text(encoding="utf-8")
 
     def _ensure_loaded(self) -> Worker:
+        if self.held:
+            raise WorkerTampered(self.held)
         if self.load_error is not None:
             raise self.load_error
         if self._worker is not None and self._worker.alive():
@@ -142,6 +150,9 @@ class Submission:
             self.load_error = SubmissionError("timeout", "Loading your code did not finish in time; "
                                               "look for an endless loop or long work at top level"
                                               + self._load_work())
+            raise self.load_error from None
+        except WorkerTampered:
+            self.load_error = SubmissionError("tampering", HELD_MESSAGE)
             raise self.load_error from None
         except WorkerCrashed as exc:
             self.load_error = SubmissionError("crash", "Your code stopped the grading process while it was "
@@ -175,6 +186,11 @@ class Submission:
                 raise WorkerCrashed(f"it used more than the {self.limits.memory_mb} MB of memory allowed",
                                     flag="memory-limit") from None
             raise exc
+        except WorkerTampered as exc:
+            self.held.extend(exc.events[:MAX_HELD_EVENTS])
+            self.flags.add("tampering")
+            self._stop()
+            raise
         except ProtocolError:
             self.flags.add("protocol")
             self._stop()

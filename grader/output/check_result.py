@@ -80,8 +80,12 @@ def render_check_html(report: dict[str, Any]) -> str:
     """The notebook's HTML: the table `grader check` prints (marks, points, messages), isolation and total."""
     parts = ['<div class="grader-check">', STYLE,
              f"<p><b>{_text(report['assignment'], 200)}</b>: {_text(report['submission']['path'], 2000)}</p>"]
+    held = report.get("held") if report["status"] == "held" else None
     if report["status"] == "error" and report.get("error"):
         parts.append(f'<p class="error">Could not grade this submission: {_text(report["error"]["message"])}</p>')
+    elif isinstance(held, dict):  # nothing was scored: no table, no total
+        parts += [f'<p class="error">{_text(held.get("message", ""))}</p>', "</div>"]
+        return "\n".join(parts)
     else:
         parts.append(_tests_table(report["tests"]))
     parts += [f'<p class="note">note: {_text(note)}</p>' for note in extraction_notes(report)]

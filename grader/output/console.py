@@ -51,8 +51,12 @@ ISOLATION = {"none": "none: your own machine (your code ran as you, with no sand
 def result_table(report: dict[str, Any], *, width: int = 100) -> str:
     """A short, friendly table: each test, its points, and what went wrong."""
     lines = [f"{plain(report['assignment'])}: {plain(report['submission']['path'])}"]
+    held = report.get("held") if report["status"] == "held" else None
     if report["status"] == "error" and report.get("error"):
         lines.append(f"  Could not grade this submission: {plain(report['error']['message'])}")
+    elif isinstance(held, dict):  # no per-test lines and no total: nothing was scored
+        lines.extend(_wrap(plain(held.get("message", "")), width, indent=2))
+        return "\n".join(lines)
     else:
         names = [plain(t["name"], 200) for t in report["tests"]]
         name_width = min(48, max((len(n) for n in names), default=10))
@@ -134,11 +138,11 @@ class Progress:
 
     def update(self, submission_id: str, status: str, score: float, max_score: float, *, skipped: bool = False) -> None:
         self.done += 1
-        self.failed += status == "error"
+        self.failed += status in ("error", "held")
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
         bar = "#" * int(24 * self.done / max(self.total, 1))
-        note = "unchanged" if skipped else f"{score:g}/{max_score:g}{' ERROR' if status == 'error' else ''}"
+        note = "unchanged" if skipped else f"{score:g}/{max_score:g}{' ' + status.upper() if status != 'graded' else ''}"
         line = (f"[{bar:<24}] {self.done}/{self.total}  errors {self.failed}  ETA {_clock(eta)}  "
                 f"{plain(submission_id, 200)}: {note}")
         if self.live:

@@ -32,6 +32,8 @@ def render_gradescope(report: dict[str, Any], hidden_visibility: str = GRADESCOP
     output = ""
     if report["status"] == "error" and report.get("error"):
         output = f"Your submission could not be graded: {report['error']['message']}"
+    elif report["status"] == "held" and isinstance(report.get("held"), dict):
+        output = str(report["held"].get("message", ""))
     return {"score": report["score"], "execution_time": int(round(report.get("timing", {}).get("wall_s", 0))),
             "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 

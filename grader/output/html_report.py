@@ -36,6 +36,7 @@ LOOK_FLAGS = {
     "memory-limit": "hit the memory limit",
     "disk-limit": "filled the disk space a submission may use",
     "tampering": "reached for grader internals (tampering)",
+    "introspection": "uses frame or garbage-collector introspection (no penalty; see the page)",
     "device-disagreement": "CPU and GPU legs disagree on a test",
     "device-numeric-mismatch": "CPU and GPU answers differ numerically",
     "gpu-out-of-memory": "ran out of GPU memory",
@@ -104,7 +105,12 @@ def needs_a_look(report: dict[str, Any]) -> list[str]:
     if report.get("status") == "error":
         message = error.get("message", "") if isinstance(error, dict) else ""
         reasons.append(f"not graded: {clean_text(message)[:300]}")
-    flags = [clean_text(f) for f in report.get("flags") or []]
+    held = held_events(report)
+    if report.get("status") == "held":
+        shown = "; ".join(f"{e['event']} at {e['where']}" for e in held[:3]) or "see the page"
+        reasons.append(f"held for review, not scored (tampering): {shown}")
+    flags = [clean_text(f) for f in report.get("flags") or []
+             if not (f == "tampering" and report.get("status") == "held")]
     reasons += [LOOK_FLAGS.get(flag, flag) for flag in flags]
     timeouts = sum(isinstance(t, dict) and t.get("outcome") == "timeout" for t in report.get("tests") or [])
     if timeouts and "timeout" not in flags:
@@ -114,13 +120,21 @@ def needs_a_look(report: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def held_events(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The `held` section's events, as text fit for a page (a hand-edited report may hold anything)."""
+    held = report.get("held")
+    events = held.get("events") if isinstance(held, dict) else None
+    return [{key: clean_text(event.get(key, ""))[:300] for key in ("where", "event", "via") if event.get(key)}
+            for event in (events if isinstance(events, list) else []) if isinstance(event, dict)]
+
+
 def render_submission_page(report: dict[str, Any], entry: dict[str, Any] | None = None) -> str:
     """A submission's page; `entry` (its row of summary.json) adds the final score and its adjustments."""
     extraction = report.get("extraction") if isinstance(report.get("extraction"), dict) else {}
     devices = report.get("devices") if isinstance(report.get("devices"), dict) else {}
     return render_page(
         "submission.html.j2", report=report, extraction=extraction, look=needs_a_look(report),
-        final=_final(entry), student=_student(report), ran=what_ran(report),
+        final=_final(entry), student=_student(report), ran=what_ran(report), held=held_events(report),
         legs=_legs(devices), disagreements=[_pairs(row) for row in devices.get("disagreements") or []],
         numeric=devices.get("numeric") if isinstance(devices.get("numeric"), dict) else None,
         output=report.get("output") if isinstance(report.get("output"), dict) else {},

@@ -78,13 +78,13 @@ def item_analysis(reports: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Every submission counts in every test's denominator: a submission whose
     report lacks a test scored 0 on it. A submission that could not be run at
-    all (status "error") counts as `not_graded`, not among the messages.
+    all (status "error") or held for review (status "held") counts as `not_graded`, not among the messages.
     """
     items: dict[str, _Item] = {}
     count = 0
     for report in reports:
         count += 1
-        graded = report.get("status") != "error"
+        graded = report.get("status") not in ("error", "held")
         for test in report.get("tests") or []:
             if isinstance(test, dict) and isinstance(test.get("name"), str):
                 items.setdefault(test["name"], _Item(test["name"])).add(test, graded)

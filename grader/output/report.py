@@ -106,19 +106,22 @@ def summary_entry(report: dict[str, Any], reports: dict[str, str]) -> dict[str, 
 
 def build_summary(assignment: str, entries: list[dict[str, Any]], extra: dict[str, Any] | None = None, *,
                   reports: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
-    """`summary.json`'s data: every submission, totals, the score distribution, which errored, item analysis."""
+    """`summary.json`'s data: every submission, totals, the score distribution, which errored, which are held
+    for review (their withheld scores are left out of the mean and the distribution), item analysis."""
     entries = sorted(entries, key=lambda e: e["id"])
-    scores = [e["score"] for e in entries]
+    scores = [e["score"] for e in entries if e["status"] != "held"]
     data = {
         "schema": SUMMARY_SCHEMA, "assignment": assignment,
         "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "submissions": entries,
         "totals": {"submissions": len(entries), "graded": sum(e["status"] == "graded" for e in entries),
                    "errored": sum(e["status"] == "error" for e in entries),
+                   "held": sum(e["status"] == "held" for e in entries),
                    "mean_score": round(sum(scores) / len(scores), 4) if scores else 0.0,
                    "max_score": max((e["max_score"] for e in entries), default=0.0)},
         "distribution": _distribution(scores),
         "errored": [e["id"] for e in entries if e["status"] == "error"],
+        "held": [e["id"] for e in entries if e["status"] == "held"],
         "item_analysis": item_analysis(reports),
     }
     data.update(extra or {})

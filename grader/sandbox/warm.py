@@ -107,9 +107,11 @@ class Zygote:
             for fd in (req_w, resp_r):
                 os.close(fd)
             raise OSError("the zygote did not fork a worker")
-        pid = self._global_pid(int(reply["pid"]))
+        ns_pid = int(reply["pid"])
+        pid = self._global_pid(ns_pid)
         check = (lambda: self.home_full(folder)) if self._zygote_homes else None
-        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, home_check=check)
+        return Worker(pid=pid, req_fd=req_w, resp_fd=resp_r, folder=folder, limits=limits, home_check=check,
+                      reap=lambda wait: self.exit_status(ns_pid, wait))
 
     def home_full(self, folder: Path) -> bool:
         """Is the home tmpfs `folder`'s workers write to full, as this zygote sees it (the judge may not)?"""
@@ -119,6 +121,16 @@ class Zygote:
             return bool(json.loads(self._channel.recv(4096) or b"{}").get("full"))
         except (OSError, ValueError):
             return False
+
+    def exit_status(self, ns_pid: int, wait: float = 0.0) -> int | None:
+        """How a worker forked from this zygote ended (its exit status), or None while it runs or if unknown."""
+        try:
+            self._channel.settimeout(FORK_S)
+            self._channel.sendall(json.dumps({"status": ns_pid, "wait": wait}).encode())
+            status = json.loads(self._channel.recv(4096) or b"{}").get("status")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return status if type(status) is int else None
 
     @property
     def pid(self) -> int | None:

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import WorkerCrashed, WorkerNotStarted, WorkerTimeout
-from grader.protocol import READY, read_frame, write_frame
+from grader.errors import WorkerCrashed, WorkerNotStarted, WorkerTampered, WorkerTimeout
+from grader.protocol import READY, TAMPER_STATUS, Seal, UnsealedReply, read_frame, tamper_report, write_frame
 from grader.sandbox.cage import Cage
 from grader.sandbox.confine import WorkerLimits
 
@@ -77,13 +77,19 @@ class Worker:
     cage: Cage = field(default_factory=Cage)
     started: bool = False  # the worker said it is ready to run student code (`grader.worker.serve`)
     home_check: Callable[[], bool] | None = None  # how full its home is, where the judge cannot look itself
+    seal: Seal = field(default_factory=Seal)  # this worker's key: sent with the load request, checks each reply
+    reap: Callable[[float], int | None] | None = None  # a forked worker's exit status, from its zygote
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait for its answer, killing the worker on timeout.
 
         The first request waits for the worker's ready frame: a worker that ends before it has
-        run no student code, and raises WorkerNotStarted (the grader's failure, with its cause)."""
+        run no student code, and raises WorkerNotStarted (the grader's failure, with its cause).
+        Raises WorkerTampered when the worker's tamper checks stopped it (its report, an unsealed
+        reply, or its exit status says so)."""
         deadline = time.monotonic() + timeout
+        if message.get("op") == "load":
+            message = {**message, "seal": self.seal.key.hex()}
         try:
             return self._exchange(message, deadline)
         except WorkerNotStarted:
@@ -92,16 +98,23 @@ class Worker:
             self.kill()
             self.flags.add("timeout")
             raise
-        except (BrokenPipeError, ConnectionResetError):
-            raise WorkerCrashed("the worker process ended", exit_code=self.exit_code()) from None
-        except WorkerCrashed as exc:
-            raise WorkerCrashed(str(exc), exit_code=self.exit_code()) from None
+        except UnsealedReply as exc:
+            self.exit_code(wait=1.0)  # the tripwire ends the worker right after its report: let it, then make sure
+            self.kill()
+            raise WorkerTampered([tamper_report(exc.message)]) from None
+        except (BrokenPipeError, ConnectionResetError, WorkerCrashed) as exc:
+            code = self.exit_code(wait=1.0)
+            if code == TAMPER_STATUS:
+                raise WorkerTampered([{"event": "unknown: the worker ended with the tamper checks' status, "
+                                                "its report did not arrive"}]) from None
+            text = str(exc) if isinstance(exc, WorkerCrashed) else "the worker process ended"
+            raise WorkerCrashed(text, exit_code=code) from None
 
     def _exchange(self, message: dict[str, Any], deadline: float | None) -> dict[str, Any]:
         if not self.started:
             self._await_ready(deadline)
-        write_frame(self.req_fd, message, deadline=deadline)  # a worker that stops reading cannot hold the judge
-        return read_frame(self.resp_fd, deadline)
+        write_frame(self.req_fd, message, self.seal, deadline=deadline)  # a worker that stops reading cannot hold the judge
+        return read_frame(self.resp_fd, deadline, self.seal)
 
     def _await_ready(self, deadline: float | None) -> None:
         try:
@@ -128,13 +141,14 @@ class Worker:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
-        return self.exit_code() is None
+        return self.exit_code(wait=0.0 if self.popen is None else 0.5) is None
 
-    def exit_code(self) -> int | None:
+    def exit_code(self, wait: float = 0.5) -> int | None:
+        """The exit status once the process has ended (waiting up to `wait` seconds), else None."""
         if self.popen is None:
-            return None
+            return self.reap(wait) if self.reap is not None else None
         try:
-            return self.popen.wait(timeout=0.5)
+            return self.popen.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             return None
 

@@ -8,7 +8,10 @@ starts. Each forked worker starts from the same pristine state, so nothing one
 submission does is visible to the next.
 
 The judge talks to its zygote over a private socketpair (no path on disk a
-worker could find), and the zygote exits when its judge does. Each judge
+worker could find), and the zygote exits when its judge does. The zygote reaps
+its workers and tells the judge how each ended when asked (`{"status": pid}`):
+a worker its tripwire stopped ends with `TAMPER_STATUS`, which nothing the
+worker writes can hide. Each judge
 process has at most one zygote (`process_zygote`), restarted when it has died.
 The zygote ignores every signal it can (a worker's SIGINT must not stop it) and
 is not dumpable (no worker may ptrace it); every wait on it is bounded, and a
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +56,6 @@ def zygote_main(channel_fd: int, namespaced: bool = False) -> None:
     if threads != 1:
         channel.sendall(json.dumps({"ready": False, "reason": f"{threads} threads after import"}).encode())
         return
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked workers are reaped automatically
     _shield()
     if namespaced:
         try:
@@ -60,6 +63,7 @@ def zygote_main(channel_fd: int, namespaced: bool = False) -> None:
         except OSError:
             pass  # each worker makes /proc's read-only paths so itself; a home tmpfs may then be refused
     channel.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    children = Children()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(channel, 65536, 4)
@@ -68,10 +72,53 @@ def zygote_main(channel_fd: int, namespaced: bool = False) -> None:
         if not data:
             os._exit(0)  # the judge is gone
         request = json.loads(data)
+        children.reap()
         if "home_full" in request:  # the judge asks how full a home this zygote mounted is
             channel.sendall(json.dumps({"full": home_full(Path(request["home_full"]))}).encode())
-            continue
-        _fork_one(channel, request, fds)
+        elif "status" in request:
+            channel.sendall(json.dumps({"status": children.status(int(request["status"]),
+                                                                  float(request.get("wait", 0)))}).encode())
+        else:
+            pid = _fork_one(channel, request, fds)
+            if pid is not None:
+                children.forked(pid)
+
+
+class Children:
+    """The workers this zygote forked, reaped on every request; exit statuses kept until the judge asks."""
+
+    KEEP = 512
+
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+        self.ended: dict[int, int] = {}
+
+    def forked(self, pid: int) -> None:
+        self.running.add(pid)
+
+    def reap(self) -> None:
+        """Collect every ended child (orphans the namespace's init inherits too, whose status nobody wants)."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.running:
+                self.running.discard(pid)
+                self.ended[pid] = os.waitstatus_to_exitcode(status)
+                while len(self.ended) > self.KEEP:
+                    self.ended.pop(next(iter(self.ended)))
+
+    def status(self, pid: int, wait: float) -> int | None:
+        """How `pid` ended, waiting up to `wait` seconds for it to end; None while it runs (or if unknown)."""
+        deadline = time.monotonic() + min(max(wait, 0.0), 5.0)
+        while True:
+            self.reap()
+            if pid in self.ended or pid not in self.running or time.monotonic() >= deadline:
+                return self.ended.get(pid)
+            time.sleep(0.02)
 
 
 def _shield() -> None:
@@ -93,14 +140,14 @@ def _unshield() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -> int | None:
     try:  # the submission's home: a size-limited tmpfs in this zygote's namespace, kept for its next workers
         prepare_home(Path(request["cwd"]).parent, int(request.get("home_mb", 0)))
     except OSError as exc:  # fail closed: no worker with an unbounded home (the judge starts one cold)
         for fd in fds:
             os.close(fd)
         channel.sendall(json.dumps({"error": f"home: {exc}"}).encode())
-        return
+        return None
     pid = os.fork()
     if pid == 0:
         channel.close()
@@ -108,6 +155,7 @@ def _fork_one(channel: socket.socket, request: dict[str, Any], fds: list[int]) -
     for fd in fds:
         os.close(fd)
     channel.sendall(json.dumps({"pid": pid}).encode())
+    return pid
 
 
 def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
@@ -119,7 +167,6 @@ def _become_worker(request: dict[str, Any], fds: list[int]) -> None:
 
     try:
         os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _unshield()
         req_fd, resp_fd, out_fd, err_fd = fds
         os.dup2(out_fd, 1)

@@ -1,5 +1,6 @@
 """The wrapper corpus (tests/data/wrappers/): correct solutions wrapped the way students really
-submit them, each graded full marks through the command line, one run per assignment so the
+submit them, and the bundled correct examples (examples/submissions/), each graded full marks with
+no flag through the command line (no false tampering alarm, issue 24), one run per assignment so the
 warm worker parent is shared."""
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "wrappers"
+EXAMPLES = ROOT / "examples" / "submissions"
+
+
+def correct_examples(slug: str) -> list[Path]:
+    """The bundled examples meant to be right (the others say so in their names: partly_wrong, syntax_error)."""
+    folder = EXAMPLES / slug
+    return sorted(p for p in folder.iterdir() if not any(w in p.stem for w in ("wrong", "error"))) \
+        if folder.is_dir() else []
 
 
 def grade(slug: str, folder: Path, out: Path) -> dict:
@@ -29,14 +38,19 @@ def report(out: Path, summary: dict, submission_id: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("slug", sorted(p.name for p in CORPUS.iterdir() if p.is_dir()))
-def test_every_wrapper_of_a_correct_solution_scores_full_marks(slug: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("slug", sorted({p.name for p in [*CORPUS.iterdir(), *EXAMPLES.iterdir()] if p.is_dir()}))
+def test_every_wrapper_and_correct_example_scores_full_marks_with_no_flag(slug: str, tmp_path: Path) -> None:
     folder = tmp_path / "class"
-    shutil.copytree(CORPUS / slug, folder)
+    if (CORPUS / slug).is_dir():
+        shutil.copytree(CORPUS / slug, folder)
+    folder.mkdir(exist_ok=True)
+    for example in correct_examples(slug):
+        shutil.copy(example, folder / f"example_{example.name}")
     summary = grade(slug, folder, tmp_path / "out")
-    scores = {s["id"]: (s["status"], s["score"], s["max_score"]) for s in summary["submissions"]}
-    assert len(scores) == len(list((CORPUS / slug).iterdir()))
-    assert all(status == "graded" and score == top > 0 for status, score, top in scores.values()), scores
+    scores = {s["id"]: (s["status"], s["score"], s["max_score"], s["flags"]) for s in summary["submissions"]}
+    assert len(scores) == len(list(folder.iterdir())) > 0
+    assert all(status == "graded" and score == top > 0 and flags == []
+               for status, score, top, flags in scores.values()), scores
 
 
 @pytest.mark.slow

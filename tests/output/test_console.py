@@ -99,6 +99,16 @@ def test_error_submission_shows_the_error_and_no_tests() -> None:
     ])
 
 
+def test_a_held_submission_says_it_is_held_and_shows_no_score() -> None:
+    report = make_report([spec_result("shape", 2, "error", "Your work is held ...")], status="held")
+    report["held"] = {"reason": "tampering", "message": "Your work is held for your instructor to review: your "
+                      "code reached for the grader's own machinery.", "events": []}
+    assert result_table(report) == "\n".join([
+        "concat: /home/me/concat.py",
+        "  Your work is held for your instructor to review: your code reached for the grader's own machinery.",
+    ])
+
+
 def test_extraction_notes_are_listed_before_the_total() -> None:
     extraction = {"dropped": [{"line": 3, "code": "model.fit(X)", "cell": 2}, {"line": 5, "code": "print(1)"}],
                   "notes": ["cell 4 was skipped: syntax error at line 1 (invalid syntax)."],

@@ -102,8 +102,21 @@ def test_gradescope_error_submission_says_why() -> None:
     assert out["tests"][0]["status"] == "failed"
 
 
-@pytest.mark.parametrize("report", [graded(), errored(), make_report([]), make_report([], wall_s=0.0)],
-                         ids=["graded", "errored", "no-tests", "instant"])
+def held() -> dict[str, Any]:
+    report = make_report([spec_result("output shape", 2, "error", "Your work is held ...")], status="held")
+    report["held"] = {"reason": "tampering", "message": "Your work is held for your instructor to review.",
+                      "events": [{"where": "line 3", "event": "gc.get_objects"}]}
+    return report
+
+
+def test_gradescope_held_submission_tells_the_student_it_is_held() -> None:
+    out = render_gradescope(held())
+    assert out["output"] == "Your work is held for your instructor to review."
+    assert "gc.get_objects" not in json.dumps(out)  # what happened is for the instructor
+
+
+@pytest.mark.parametrize("report", [graded(), errored(), held(), make_report([]), make_report([], wall_s=0.0)],
+                         ids=["graded", "errored", "held", "no-tests", "instant"])
 def test_gradescope_output_matches_the_published_schema(report: dict[str, Any]) -> None:
     out = render_gradescope(report)
     VALIDATOR.validate(out)

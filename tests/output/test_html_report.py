@@ -176,6 +176,35 @@ def test_needs_a_look_names_errors_flags_timeouts_and_grader_problems() -> None:
     assert needs_a_look(spec_bug) == ["the grader had a problem with a spec (see the page)"]
 
 
+def held_report(events: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    report = make_report("mallory", [spec_result("shape", 2, "error", "held"), spec_result("values", 8, "error", "held")],
+                         status="held", flags=["tampering"])
+    report["held"] = {"reason": "tampering", "message": "Your work is held for your instructor to review: ...",
+                      "events": events if events is not None else [
+                          {"where": "cell 3, line 2", "event": "gc.get_objects"},
+                          {"where": "blocks.py, line 4", "event": "sys._getframe", "via": "inspect.py:currentframe"}]}
+    return report
+
+
+def test_a_held_submission_needs_a_look_with_each_event_where_it_happened() -> None:
+    assert needs_a_look(held_report()) == [
+        "held for review, not scored (tampering): gc.get_objects at cell 3, line 2; sys._getframe at blocks.py, line 4"]
+    hand_edited = held_report(events=[{"where": HOSTILE, "event": 3}, "not an event"])
+    assert needs_a_look(hand_edited)[0].startswith("held for review, not scored (tampering): 3 at <script>")
+
+
+def test_the_held_page_lists_the_events_and_the_class_page_counts_held_apart() -> None:
+    report = held_report()
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", render_submission_page(report))).split())
+    assert "Held for review: not scored" in text
+    assert "cell 3, line 2 gc.get_objects" in text and "blocks.py, line 4 sys._getframe inspect.py:currentframe" in text
+    assert "The student was told: Your work is held for your instructor to review" in text
+    reports = [report, make_report("alice", [spec_result("shape", 2, "passed"), spec_result("values", 8, "passed")])]
+    page = render_class_page(summary_of(reports), reports)
+    assert re.search(r'data-total="held">1<', page) and re.search(r'data-total="mean_score">10 / 10<', page)
+    assert "mallory</a>: held for review, not scored (tampering)" in html.unescape(page)
+
+
 # --- grader report DIR ------------------------------------------------------------------------------
 
 def write_reports(folder: Path, reports: list[dict[str, Any]]) -> None:

@@ -162,17 +162,41 @@ def test_summary_fields(tmp_path: Path) -> None:
 def test_summary_totals_distribution_and_errored(tmp_path: Path) -> None:
     write_summary(tmp_path, "concat", entries())
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["totals"] == {"submissions": 4, "graded": 3, "errored": 1, "mean_score": 3.25, "max_score": 10.0}
+    assert summary["totals"] == {"submissions": 4, "graded": 3, "errored": 1, "held": 0, "mean_score": 3.25,
+                                 "max_score": 10.0}
     assert summary["distribution"] == {"0": 2, "3": 1, "10": 1}
     assert list(summary["distribution"]) == ["0", "3", "10"]  # numeric order, not text order
     assert summary["errored"] == ["bob"]
+
+
+def held_report(submission_id: str = "dave") -> dict[str, Any]:
+    report = make_report(submission_id, [spec_result("shape", 3, "error"), spec_result("values", 7, "error")],
+                         status="held", flags=["tampering"])
+    report["held"] = {"reason": "tampering", "message": "Your work is held for your instructor to review: ...",
+                      "events": [{"where": "cell 3, line 2", "event": "gc.get_objects"}]}
+    return report
+
+
+def test_a_held_submission_is_counted_apart_and_its_withheld_score_is_left_out_of_the_mean(tmp_path: Path) -> None:
+    everyone = reports() + [held_report()]
+    write_summary(tmp_path, "concat", [summary_entry(r, {"json": report_name(r["id"])}) for r in everyone],
+                  reports=everyone)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["totals"]["held"] == 1 and summary["held"] == ["dave"]
+    assert summary["totals"]["mean_score"] == 3.25 and summary["distribution"] == {"0": 2, "3": 1, "10": 1}
+    assert summary["submissions"][3]["status"] == "held"
+    assert [i["not_graded"] for i in summary["item_analysis"]] == [1, 1]  # dave is held (bob ran no test)
+    write_gradebook(tmp_path, everyone)
+    rows = list(csv.reader((tmp_path / "gradebook.csv").open()))
+    assert rows[4][:5] == ["dave", "0", "10", "held", "tampering"]
 
 
 def test_summary_of_nothing(tmp_path: Path) -> None:
     write_summary(tmp_path, "concat", [])
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["submissions"] == [] and summary["errored"] == [] and summary["distribution"] == {}
-    assert summary["totals"] == {"submissions": 0, "graded": 0, "errored": 0, "mean_score": 0.0, "max_score": 0.0}
+    assert summary["totals"] == {"submissions": 0, "graded": 0, "errored": 0, "held": 0, "mean_score": 0.0,
+                                 "max_score": 0.0}
 
 
 def test_summary_extra_fields(tmp_path: Path) -> None:

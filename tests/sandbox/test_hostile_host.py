@@ -70,6 +70,24 @@ def hostile(body: str) -> str:
     return TEMPLATE.replace("__BODY__", "\n".join("    " + line for line in body.strip().splitlines()))
 
 
+def in_child(body: str) -> str:
+    """`body` run by a child Python the attack starts: the worker's own tripwire ends a worker whose code uses
+    ctypes, but a child interpreter has none, so what stops these attacks must be the kernel's limits (the IPC
+    namespace, the seccomp filter), which every child inherits."""
+    code = "import os\n" + CHILD_ATTEMPT + body
+    return f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {code!r}], check=False)\n"
+
+
+CHILD_ATTEMPT = '''
+def attempt(what, action):
+    try:
+        action()
+        print("RESULT", what, "ALLOWED", flush=True)
+    except (OSError, ImportError) as exc:
+        print("RESULT", what, "denied", type(exc).__name__, flush=True)
+'''
+
+
 def grade(tmp_path: Path, source: str, plan, name: str = "concat.py"):
     path = tmp_path / uuid.uuid4().hex[:8] / name
     path.parent.mkdir()
@@ -474,13 +492,13 @@ def test_ipc_objects_of_one_submission_are_not_seen_by_the_next_and_die_with_the
     key = 0x4A000000 + int(MARK[-6:], 16) % 0xFFFFF
     source = IPC.replace("__KEY__", str(key)).replace("__MARK__", MARK)
     host_before = len(_host_sysv_keys())
-    _, planted = grade(tmp_path, hostile(source.replace("__ROLE__", "plant")), concat_plan)
+    _, planted = grade(tmp_path, hostile(in_child(source.replace("__ROLE__", "plant"))), concat_plan)
     made = results(planted)
     assert all(made[k] == "ALLOWED" for k in ("shm", "sem", "msg", "mqueue")), made  # usable, but its own
     assert int(made["exhausted_shm"].split()[0]) > 0 and int(made["exhausted_sem"].split()[0]) > 0, made
     assert key not in _host_sysv_keys() and not _host_has_queue("/" + MARK)  # nothing outlived the worker
     assert len(_host_sysv_keys()) <= host_before  # nor any of the thousands of ids it used up
-    _, looked = grade(tmp_path, hostile(source.replace("__ROLE__", "look")), concat_plan)
+    _, looked = grade(tmp_path, hostile(in_child(source.replace("__ROLE__", "look"))), concat_plan)
     seen = results(looked)
     assert all(seen[k].startswith("absent") for k in ("shm", "sem", "msg", "mqueue")), seen
     assert seen["fresh_shm"] == seen["fresh_sem"] == "ALLOWED", seen  # the ids it exhausted were its own
@@ -495,7 +513,7 @@ def test_ipc_objects_of_one_submission_are_not_seen_by_the_next_and_die_with_the
 
 @NAMESPACES
 def test_keyrings_and_nested_user_namespaces_are_refused(tmp_path, concat_plan):
-    _, report = grade(tmp_path, hostile(KEYS_AND_NAMESPACES.replace("__MARK__", MARK)), concat_plan)
+    _, report = grade(tmp_path, hostile(in_child(KEYS_AND_NAMESPACES.replace("__MARK__", MARK))), concat_plan)
     seen = results(report)
     assert {"add_key", "request_key", "keyctl_session", "unshare_user", "unshare_mount", "clone3",
             "unshare_Ur"} <= set(seen), seen
@@ -551,10 +569,25 @@ def test_the_kernel_and_disk_cases_hold_with_the_mount_script_where_bubblewrap_i
 
 
 # -- 1 (again). the same protections when the grader is an ordinary user ----------------------------------
-def _nonroot_script(user: str, home: Path, mode: str) -> str:
+def run_as_ordinary_user(mode: str = "bubblewrap", **script: str) -> subprocess.CompletedProcess[str]:
+    """Run hostile cases (`_nonroot_script`'s `target` and `keyword`) with pytest as a freshly created ordinary
+    user, with bubblewrap or (`mode="namespaces"`) with the mount script."""
+    user = "grader-hostile"
+    if subprocess.run(["id", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
+    home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
+                               text=True, check=True).stdout.strip())
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           _nonroot_script(user, home, mode, **script)], capture_output=True, text=True, timeout=1200)
+
+
+def _nonroot_script(user: str, home: Path, mode: str, *, target: str = __file__,
+                    keyword: str = "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or "
+                                   "signals_to_the_zygote or ipc_objects or keyrings or filling_the_home") -> str:
     """Shell for a private mount namespace: make Python and the checkout reachable by `user`, then run
-    this file's hostile cases as `user`. Folders on the way that others cannot enter (/root, where pyenv
-    and many CI checkouts live) are replaced by an empty tmpfs holding only what is needed."""
+    `target`'s hostile cases (`keyword`, default this file's) as `user`. Folders on the way that others cannot
+    enter (/root, where pyenv and many CI checkouts live) are replaced by an empty tmpfs holding only what is
+    needed."""
     needed = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), ROOT]
     blocked = sorted({_first_closed(p) for p in needed} - {None}, key=lambda p: len(p.parts))
     lines = ["set -e", "mkdir -p /run/grader-nonroot"]
@@ -563,9 +596,7 @@ def _nonroot_script(user: str, home: Path, mode: str) -> str:
     lines += [f"mount -t tmpfs -o mode=0755 tmpfs {folder}" for folder in blocked]
     for index, path in enumerate(needed):
         lines.append(f"mkdir -p {path} && mount --bind /run/grader-nonroot/{index} {path}")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-               "no_rights_on_host or planted_in_tmp or capture_files or pythonpath or signals_to_the_zygote "
-               "or ipc_objects or keyrings or filling_the_home"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target, "-k", keyword]
     no_bwrap = "GRADER_NO_BWRAP=1 " if mode == "namespaces" else ""
     lines.append(f"cd {ROOT} && exec runuser -u {user} -- env HOME={home} PYTHONDONTWRITEBYTECODE=1 {no_bwrap}"
                  f"GRADER_CACHE={home}/cache " + shlex.join(command))
@@ -585,14 +616,7 @@ def _first_closed(path: Path) -> Path | None:
                     reason="creating an ordinary user needs root, useradd and runuser")
 @pytest.mark.parametrize("mode", ["bubblewrap", "namespaces"])
 def test_the_hostile_cases_hold_for_a_grader_run_as_an_ordinary_user(mode):
-    user = "grader-hostile"
-    if subprocess.run(["id", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", user], check=True)
-    home = Path(subprocess.run(["sh", "-c", f"getent passwd {user} | cut -d: -f6"], capture_output=True,
-                               text=True, check=True).stdout.strip())
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                           _nonroot_script(user, home, mode)],
-                          capture_output=True, text=True, timeout=900)
+    done = run_as_ordinary_user(mode)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     # all ten ran and passed: none skipped (namespaces worked as that user), none failed
     assert done.stdout.splitlines()[-1].startswith("10 passed, "), done.stdout[-2000:]

@@ -73,9 +73,10 @@ blob = buffer.getvalue()
 reply = {"ok": True, "value": [{"__ndarray__": 0, "nbytes": len(blob)}] * 4096}
 ''' + FORGE)
 
-HUGE_MESSAGE = in_call('''blob = b""
-reply = {"ok": False, "error": {"type": "\\x1b[" * 200_000, "message": "{{function_node " * 70_000, "lines": [4]}}
-''' + FORGE)
+# An exception whose class name and message are a megabyte of escapes and TensorFlow node names: the worker
+# describes it (its own loop seals the reply), and the judge must cut it before any pattern runs on it.
+HUGE_MESSAGE = in_call('''raise type("\\x1b[" * 200_000, (Exception,), {})("{{function_node " * 70_000)
+''')
 
 CHECK_SOLUTION = "from grader import check\nimport grader\n" + SOLUTION + '''
 
@@ -120,8 +121,8 @@ def test_an_array_referenced_thousands_of_times_is_refused_in_bounded_memory(tmp
     finally:
         tracemalloc.stop()
     assert peak < 256 * 1024 * 1024, f"the judge allocated {peak >> 20} MiB"
-    assert result.status == "graded" and result.score == 0 and "protocol" in result.flags
-    assert any("could not be read back" in t.outcome.message for t in result.tests)
+    # written straight to the pipe, so unsealed: held for review, and never decoded
+    assert result.status == "held" and result.score == 0 and "tampering" in result.flags
 
 
 def test_a_megabyte_error_message_is_cut_before_any_pattern_runs(tmp_path: Path, concat_plan: Plan, monkeypatch):
@@ -256,12 +257,12 @@ def test_escape_sequences_in_a_message_never_reach_the_terminal(tmp_path: Path):
 
 # --- 8. forged probe answers ----------------------------------------------------------------------
 
-def test_the_stub_with_a_forged_request_loop_is_flagged_and_scores_zero(tmp_path: Path, concat_plan: Plan):
+def test_the_stub_with_a_forged_request_loop_is_held_unrun_and_scores_nothing(tmp_path: Path, concat_plan: Plan):
     result = grade_submission(write(tmp_path, "concat.py", FORGED_LOOP), concat_plan, submission_id="forged")
-    assert result.score == 0 and result.max_score == 10
-    assert "tampering" in result.flags
-    assert result.error is not None and result.error["kind"] == "tampering"
-    assert "grader.worker" in result.error["message"]
+    assert result.status == "held" and result.score == 0 and result.max_score == 10
+    assert "tampering" in result.flags and result.error is None
+    assert result.held is not None and "grader.worker" in result.held["message"]
+    assert result.held["events"][0]["event"] == "imports grader.worker.serve"
     assert any(note.startswith("tampering: line ") for note in result.internal)
 
 

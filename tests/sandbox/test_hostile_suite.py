@@ -249,8 +249,9 @@ CASES: list[Case] = [
     Case("atexit_fake_reports", WRONG + FAKE_REPORT),
     Case("atexit_fake_reports_in_call", in_call(FAKE_REPORT.replace("atexit.register(_fake)\n", "")
                                                 .replace("\n_fake()\n", "\n_fake(); import os; os._exit(0)\n"))),
-    # patching builtins.isinstance at import also breaks the worker's own reply: a crash report, still 0
-    Case("patches_pytest_numpy_builtins", WRONG + PATCHES + NEEDS("builtins, numpy, pytest"), status="error", error_kind="crash", outcomes="error"),
+    # patching builtins.isinstance at import breaks loading the rest of the file (the reply path calls no builtin
+    # looked up at run time, so it still answers): an error report, still 0
+    Case("patches_pytest_numpy_builtins", WRONG + PATCHES + NEEDS("builtins, numpy, pytest"), status="error", error_kind="import", outcomes="error"),
     Case("patches_in_call", in_call(PATCHES.strip())),
     Case("lying_eq", WRONG.replace("return self.net1(X)", "return Liar()") + LIAR),
     Case("solution_plus_fake_report", in_init(FAKE_REPORT, SOLUTION.replace(

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from grader.errors import WorkerTampered
+from grader.protocol import TAMPER_STATUS
 from grader.sandbox.confine import WorkerLimits
 from grader.sandbox.workers import make_folder
 from grader.worker.serve import MAX_PROBLEMS, _exec_submission, describe_exception
@@ -33,32 +37,51 @@ def test_failing_statements_are_recorded_and_skipped(zygote, tmp_path):
                                                                     (3, "ZeroDivisionError")]
 
 
-REBINDS = '''
-import gc, types
+REBINDS = """
 import grader.worker.serve as w
 w._call = lambda message, state: "forged"
-w._load = lambda message, state: "forged"
-for obj in gc.get_objects():  # the probes' globals, whether or not their module object is still alive
-    if type(obj) is dict and obj.get("__name__") == "grader_probes":
-        obj["answer"] = lambda sub: "forged"
-        obj["marked"] = True
-'''
+w.plain = lambda value: "forged"
+"""
 
 
-def test_request_loop_and_probes_are_bound_before_student_code(zygote):
+def test_rebinding_the_workers_functions_changes_nothing_and_ends_the_worker_as_tampered(zygote):
     folder = make_folder()
-    probes = folder / "probes.py"
-    probes.write_text("def answer(sub):\n    return 'honest'\n\ndef patched(sub):\n"
-                      "    return globals().get('marked', False)\n")
     worker = zygote.start(folder, WorkerLimits())
     try:
-        load = worker.request({"op": "load", "code": REBINDS, "probes": str(probes), "names": [], "seed": 0}, 60)
-        assert load["ok"] and load["value"]["problems"] == []
-        assert worker.request({"op": "call", "probe": "patched", "kwargs": {}, "seed": 1}, 60)["value"] is True  # the submission did reach the probes module...
-        reply = worker.request({"op": "call", "probe": "answer", "kwargs": {}, "seed": 1}, 60)
-        assert reply == {"ok": True, "value": "honest"}  # ...but the judge's requests still run the real probe
+        with pytest.raises(WorkerTampered) as info:
+            worker.request({"op": "load", "code": REBINDS, "probes": PROBES, "names": [], "seed": 0}, 60)
     finally:
         worker.close()
+    assert info.value.events == [{"event": "changed grader.worker.serve._call", "file": "", "line": 0, "via": ""}]
+    assert worker.exit_code() == TAMPER_STATUS
+
+
+PROBED = """
+import signal, threading
+IN_MAIN_THREAD = threading.current_thread() is threading.main_thread()
+try:
+    signal.signal(signal.SIGALRM, lambda number, frame: None)
+    HANDLER = "installed"
+except ValueError as exc:
+    HANDLER = str(exc)
+"""
+
+
+def test_student_code_runs_off_the_main_thread_where_no_signal_handler_can_be_installed(zygote):
+    folder = make_folder()
+    probes = folder / "probes.py"
+    probes.write_text("import numpy as np\n\ndef where(sub):\n    return {'main': sub.IN_MAIN_THREAD, "
+                      "'handler': sub.HANDLER, 'array': np.arange(3.0), 'tuple': (1, np.float32(2.5))}\n")
+    worker = zygote.start(folder, WorkerLimits())
+    try:
+        load = worker.request({"op": "load", "code": PROBED, "probes": str(probes), "names": [], "seed": 0}, 60)
+        assert load["ok"] and load["value"]["problems"] == []
+        reply = worker.request({"op": "call", "probe": "where", "kwargs": {}, "seed": 1}, 60)
+    finally:
+        worker.close()
+    value = reply["value"]
+    assert value["main"] is False and value["handler"] == "signal only works in main thread of the main interpreter"
+    assert value["array"].tolist() == [0.0, 1.0, 2.0] and value["tuple"] == [1, 2.5]
 
 
 def test_own_modules_import_and_a_flood_of_failures_stays_small(zygote):

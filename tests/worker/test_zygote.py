@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from grader.judge.grading import grade_submission
 from grader.sandbox.confine import WorkerLimits
 from grader.sandbox.workers import make_folder
@@ -70,3 +72,33 @@ def test_each_worker_gets_its_own_folder_and_home(zygote):
     assert first.folder != second.folder
     first.close()
     second.close()
+
+
+def test_the_zygote_reports_how_a_worker_ended_and_the_tamper_status_is_never_a_crash(zygote):
+    from grader.errors import WorkerCrashed, WorkerTampered
+    from grader.protocol import TAMPER_STATUS
+
+    for status, raised in ((3, WorkerCrashed), (TAMPER_STATUS, WorkerTampered)):
+        worker = zygote.start(make_folder(), WorkerLimits())
+        try:
+            with pytest.raises((WorkerCrashed, WorkerTampered)) as info:
+                worker.request({"op": "load", "code": f"import os\nos._exit({status})\n", "probes": PROBES,
+                                "names": [], "seed": 1}, 60)
+        finally:
+            worker.close()
+        assert type(info.value) is raised
+        assert worker.exit_code() == status
+
+
+def test_children_are_reaped_and_their_statuses_kept_until_asked():
+    import os
+
+    from grader.worker.zygote import Children
+
+    children = Children()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(86)
+    children.forked(pid)
+    assert children.status(pid, wait=5.0) == 86
+    assert children.status(12345678, wait=0.0) is None  # not ours: unknown
