@@ -30,7 +30,7 @@ from grader.intake.identity import IdentityReader
 from grader.output.class_folder import (CLASS_FORMATS, Context, Rebuilt, install_settings, previous_summary, rebuild,
                                         rebuild_folder)
 from grader.output.exports import Column
-from grader.output.report import read_report, safe_strings, safe_text, write_json, write_report
+from grader.output.report import course_notes, read_report, safe_strings, safe_text, write_json, write_report
 from grader.sandbox.backend import NO_SANDBOX, current_backend
 from grader.sandbox.workers import Runtime
 
@@ -155,8 +155,19 @@ def grade(assignment: str, paths: Iterable[str | Path], *, out: str | Path, jobs
                           this_run={e.id for e in entries}, scanned=_scanned(paths))
         rebuilt = rebuild(out_dir, context)
         run.in_folder = len(rebuilt.summary.get("submissions", []))
-        run.warnings = rebuilt.warnings
+        run.warnings = rebuilt.warnings + course_failures(run.reports)
     return run
+
+
+def course_failures(reports: list[dict[str, Any]]) -> list[str]:
+    """A warning when the course's own code (specs, probes, stub) failed on this run's submissions."""
+    hit = [r for r in reports if course_notes(r)]
+    if not hit:
+        return []
+    first = course_notes(hit[0])[0]
+    return [f"the grader could not run some checks of {len(hit)} submission(s): the course's own specs, probes or "
+            f"stub failed, not the students' code (their reports' internal_errors; first: {safe_text(first)[:300]}). "
+            "Fix the course and grade again: the changed files re-grade every submission."]
 
 
 def refuse_unsandboxed(allowed: bool) -> None:
@@ -240,6 +251,25 @@ def mutate(assignments: list[str] | None = None, *, jobs: int | None = None, see
 
     return run_mutation(list(assignments or []), jobs=jobs, seed=seed, seeds=seeds, sample=sample,
                         out=Path(survivors) if survivors else None, stream=stream)
+
+
+def new_exercise(name: str, *, course: str | Path | None = None) -> list[Path]:
+    """Scaffold exercise `name` in the course: `course`, else $GRADER_COURSE or the course the working folder is in,
+    else a new course in the working folder (never the grader's own checkout unless one works inside it)."""
+    from grader.course.assignments import COURSE_ENV, find_course
+    from grader.course.scaffold import scaffold
+
+    found = find_course()
+    here = found is not None and (found[1] == f"${COURSE_ENV}" or "working folder" in found[1])
+    root = Path(course).resolve() if course else found[0] if found and here else Path.cwd().resolve()
+    return scaffold(name, root)
+
+
+def stub_notebooks(assignments: list[str]) -> list[Path]:
+    """Write each assignment's `.ipynb` stub from its `.py` stub; return the notebooks written."""
+    from grader.course.stub_notebook import write_stub_notebook
+
+    return [write_stub_notebook(load_assignment(slug)) for slug in assignments]
 
 
 def release(assignments: list[str], *, out: str | Path, zip_to: str | Path | None = None) -> list[Path]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, UsageError
@@ -72,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck.add_argument("--sample", type=int, metavar="K", help="with --mutate: grade K mutants per assignment, picked by --seed")
     selfcheck.add_argument("--survivors", metavar="FILE", help="with --mutate: JSON file of the survivors "
                                                "(default: mutation-survivors.json)")
+
+    new = commands.add_parser("new", help="scaffold a new exercise in the course: every file, a working example "
+                                          "to make your own (docs/authoring.md)")
+    new.add_argument("name", metavar="NAME", help="the exercise's name: lowercase letters, digits and _")
+    new.add_argument("--course", metavar="DIR", help="the course folder (default: $GRADER_COURSE, else the course "
+                                                     "the working folder is in, else a new one here)")
+
+    notebook = commands.add_parser("stub-notebook", help="make each assignment's .ipynb stub from its .py stub")
+    notebook.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
 
     release = commands.add_parser("release", help="build the student bundle (no solutions or hidden specs)")
     release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
@@ -158,6 +168,18 @@ def run(args: argparse.Namespace) -> int:
                                sample=args.sample, survivors=args.survivors) else 1
     if args.command == "selfcheck":
         return 0 if api.selfcheck(args.assignments, jobs=args.jobs, seed=args.seed, seeds=args.seeds) else 1
+    if args.command == "new":
+        files = api.new_exercise(args.name, course=args.course)
+        print(f"new exercise {args.name}: {len(files)} files, a working example to make your own:")
+        for path in files:
+            print(f"  {_shown(path)}")
+        print(f"Replace every AUTHOR-TODO (grader selfcheck {args.name} lists those left), then run "
+              f"grader selfcheck {args.name} --seeds 3. The guide: docs/authoring.md")
+        return 0
+    if args.command == "stub-notebook":
+        for path in api.stub_notebooks(args.assignments):
+            print(f"wrote {path}")
+        return 0
     if args.command == "release":
         api.release(args.assignments, out=args.out, zip_to=args.zip)
         if args.zip:
@@ -179,6 +201,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"Gradescope autograder: {files[-1]} (for your upload only: it holds hidden specs)")
         return 0
     raise UsageError(f"unknown command {args.command}")
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder where it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _print_warnings(warnings: list[str]) -> None:

@@ -20,13 +20,15 @@ class SubmissionError(GraderError):
     """The submission cannot be run at all; it still gets a report with this message.
 
     `kind` is a short machine-readable tag (syntax, empty, binary, too-large, notebook,
-    missing-name, not-found, not-a-file, import, crash, timeout, memory-limit).
+    missing-name, not-found, not-a-file, import, crash, timeout, memory-limit; grader and course
+    for the grader's or the course's own failure). `internal` is a note for the instructor only.
     """
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, *, internal: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.internal = internal
 
 
 class WorkerCrashed(GraderError):

@@ -10,16 +10,18 @@ import pytest
 from grader.api import grade
 from grader.errors import UsageError
 from grader.course.assignments import load_assignment
+from grader.course.mutants import mutant_source
 from grader.judge.pool import make_plan, specs_hash
 
 ROOT = Path(__file__).resolve().parent.parent
+SUMS = mutant_source(ROOT / "solutions" / "concat" / "mutants" / "sums.diff", ROOT / "solutions" / "concat" / "solution.py")
 
 
 def test_only_changed_submissions_are_regraded_and_half_runs_resume(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     shutil.copy(ROOT / "solutions" / "concat" / "solution.py", folder / "a.py")
-    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", folder / "b.py")
+    (folder / "b.py").write_text(SUMS)
     out = tmp_path / "out"
     first = grade("concat", [folder], out=out, seed=5, progress=False, jobs=1)
     assert (first.graded, first.reused) == (2, 0)
@@ -45,7 +47,7 @@ def test_a_changed_spec_changes_the_hash(tmp_path, monkeypatch):
 
 
 def test_another_seed_regrades_and_every_report_records_its_seed(tmp_path):
-    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", tmp_path / "b.py")
+    (tmp_path / "b.py").write_text(SUMS)
     out = tmp_path / "out"
     assert grade("concat", [tmp_path / "b.py"], out=out, seed=5, progress=False, jobs=1).graded == 1
     again = grade("concat", [tmp_path / "b.py"], out=out, seed=6, progress=False, jobs=1)
@@ -65,7 +67,7 @@ def test_regrading_one_or_only_some_keeps_the_class(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     shutil.copy(ROOT / "solutions" / "concat" / "solution.py", folder / "alice.py")
-    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", folder / "bob.py")
+    (folder / "bob.py").write_text(SUMS)
     shutil.copy(ROOT / "examples" / "submissions" / "concat" / "carol_notebook.ipynb", folder / "carol.ipynb")
     out = tmp_path / "out"
     (tmp_path / "overrides.csv").write_text("carol,-1,copied cell 3 from a classmate,,Prof. Lee\n", encoding="utf-8")

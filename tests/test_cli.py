@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import build_parser, main
+from grader.course.mutants import mutant_source
 from grader.output.console import ISOLATION
 from grader.sandbox.backend import current_backend
 
@@ -29,7 +30,7 @@ def graded_class(tmp_path_factory):
     """A small class: a correct file, a wrong one, a syntax error, random bytes, a student folder."""
     folder = tmp_path_factory.mktemp("class")
     shutil.copy(SOLUTION, folder / "alice.py")
-    shutil.copy(ROOT / "solutions" / "concat" / "mutants" / "sums.py", folder / "bob.py")
+    (folder / "bob.py").write_text(mutant_source(ROOT / "solutions" / "concat" / "mutants" / "sums.diff", SOLUTION))
     (folder / "carol.py").write_text("def broken(:\n", encoding="utf-8")
     (folder / "dave.bin").write_bytes(bytes(range(256)) * 8)
     (folder / "erin").mkdir()

@@ -71,9 +71,10 @@ class Assignment:
 
     @property
     def mutants(self) -> list[Path]:
+        """Hand-written mutants: full copies (`NAME.py`) and diffs against the solution (`NAME.diff`), by name."""
         if self.solutions is None:
             return []
-        return sorted((self.solutions / "mutants").glob("*.py"))
+        return sorted(p for p in (self.solutions / "mutants").glob("*") if p.suffix in (".py", ".diff") and p.is_file())
 
 
 def _limits(values: dict[str, object], where: Path) -> Limits:
@@ -85,18 +86,45 @@ def _limits(values: dict[str, object], where: Path) -> Limits:
 
 
 def course_root() -> Path:
-    """The folder holding `assignments/`: $GRADER_COURSE, the source checkout, the copy a student
-    bundle installs inside the package (`pip install BUNDLE.zip`, `grader.course.release`), or cwd."""
+    """The folder holding `assignments/` (see `find_course`); the working folder when there is none."""
+    found = find_course()
+    return found[0] if found else Path.cwd().resolve()
+
+
+def find_course() -> tuple[Path, str] | None:
+    """The course and how it was found, first match wins: `$GRADER_COURSE`; the working folder or the nearest
+    folder above it that holds a course (so an instructor's commands work from anywhere inside it, with any
+    install); the source checkout this grader runs from (an editable install of a course repository); the
+    copy a student bundle installs inside the package (`pip install BUNDLE.zip`, `grader.course.release`)."""
     env = os.environ.get(COURSE_ENV)
     if env:
-        return Path(env).resolve()
+        return Path(env).resolve(), f"${COURSE_ENV}"
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if _is_course(folder):
+            return folder, "the working folder" if folder == here else f"a folder above the working folder ({here})"
     checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "assignments").is_dir():
-        return checkout
+    if _is_course(checkout):
+        return checkout, "the grader's own source checkout"
     bundled = Path(__file__).resolve().parents[1] / "data" / "course"
-    if (bundled / "assignments").is_dir():
-        return bundled
-    return Path.cwd().resolve()
+    if _is_course(bundled):
+        return bundled, "the course installed with the grader (a student bundle)"
+    return None
+
+
+def _is_course(folder: Path) -> bool:
+    try:
+        return any((folder / "assignments").glob("*/assignment.toml"))
+    except OSError:
+        return False
+
+
+def not_found_hint() -> str:
+    """How the course is looked for, for an error where none was found."""
+    env = os.environ.get(COURSE_ENV)
+    return (f"no course found: the grader looks for the folder that holds assignments/<name>/assignment.toml in "
+            f"${COURSE_ENV} ({env if env else 'not set'}), then in the working folder ({Path.cwd()}) and the folders "
+            f"above it. Run the command from inside your course, or set {COURSE_ENV}=/path/to/your/course")
 
 
 def list_assignments(root: Path | None = None) -> list[str]:
@@ -106,23 +134,64 @@ def list_assignments(root: Path | None = None) -> list[str]:
 
 
 def load_assignment(slug: str, root: Path | None = None) -> Assignment:
-    """Read `assignments/<slug>/assignment.toml`; raise UnknownAssignment if absent."""
-    root = root or course_root()
+    """Read `assignments/<slug>/assignment.toml`; raise UnknownAssignment if absent, saying where the course was
+    looked for."""
+    found = (root, "") if root is not None else find_course()
+    if found is None:
+        raise UnknownAssignment(f"no assignment named {slug!r}: {not_found_hint()}")
+    root, how = found
     folder = root / "assignments" / slug
     config_path = folder / "assignment.toml"
     if not slug.isidentifier() or not config_path.is_file():
         known = ", ".join(list_assignments(root)) or "none found"
-        raise UnknownAssignment(f"no assignment named {slug!r} (known: {known})")
-    config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        where = f" (found from {how}" + (f"; set {COURSE_ENV} for another" if how != f"${COURSE_ENV}" else "") + ")"
+        raise UnknownAssignment(f"no assignment named {slug!r} in the course at {root}{where if how else ''}; "
+                                f"known: {known}")
+    try:
+        config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{config_path}: not valid TOML ({exc})") from None
+    return _assignment(slug, root, folder, config, config_path)
+
+
+def _assignment(slug: str, root: Path, folder: Path, config: dict[str, object], config_path: Path) -> Assignment:
     solutions = root / "solutions" / slug
+    worker, devices = _table(config, "worker", config_path), _table(config, "devices", config_path)
+    _known(worker, {"logical_cpus"}, "[worker]", config_path)
+    _known(devices, {"gpu_only"}, "[devices]", config_path)
     return Assignment(
         slug=slug,
-        title=config.get("title", slug),
+        title=str(config.get("title", slug)),
         folder=folder,
         solutions=solutions if solutions.is_dir() else None,
-        stub=config.get("stub", f"{slug}.py"),
-        names=tuple(config.get("names", ())),
-        limits=_limits(config.get("limits", {}), config_path),
-        logical_cpus=int(config.get("worker", {}).get("logical_cpus", 0)),
-        gpu_only=tuple(config.get("devices", {}).get("gpu_only", ())),
+        stub=str(config.get("stub", f"{slug}.py")),
+        names=tuple(str(n) for n in _list(config.get("names", ()), "names", config_path)),
+        limits=_limits(_table(config, "limits", config_path), config_path),
+        logical_cpus=int(str(worker.get("logical_cpus", 0))),
+        gpu_only=tuple(str(n) for n in _list(devices.get("gpu_only", ()), "[devices] gpu_only", config_path)),
     )
+
+
+TOP_KEYS = {"title", "stub", "names", "limits", "worker", "devices", "graded_later"}
+
+
+def _table(config: dict[str, object], name: str, where: Path) -> dict[str, object]:
+    unknown = sorted(set(config) - TOP_KEYS)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
+    value = config.get(name, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: [{name}] must be a table")
+    return value
+
+
+def _known(table: dict[str, object], keys: set[str], name: str, where: Path) -> None:
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise UsageError(f"{where}: unknown {name} key(s) {', '.join(unknown)}; known: {', '.join(sorted(keys))}")
+
+
+def _list(value: object, name: str, where: Path) -> list[object]:
+    if not isinstance(value, (list, tuple)):
+        raise UsageError(f"{where}: {name} must be a list of names, like [\"ConcatBlock\"]")
+    return list(value)

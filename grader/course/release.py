@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignments import Assignment, course_root, load_assignment
-from grader.errors import GraderError
+from grader.course.scaffold import TODO_MARKER, todo_lines
+from grader.errors import GraderError, UsageError
 
 ASSIGNMENT_FILES = ("README.md", "assignment.toml", "probes.py")
 LATER = "graded_later"  # the table in a released assignment.toml: hidden tests and points
@@ -30,8 +31,13 @@ def build_release(slugs: list[str], out: Path, *, zip_to: Path | None = None) ->
     """Copy what students need into `out` (and, with `zip_to`, the same as a zip); return the files written."""
     root = course_root()
     written: list[Path] = []
-    for slug in slugs:
-        assignment = load_assignment(slug, root)
+    assignments = [load_assignment(slug, root) for slug in slugs]
+    unfinished = [line for a in assignments for line in todo_lines([a.folder])]
+    if unfinished:
+        raise UsageError(f"not released: {TODO_MARKER} markers are left in what students would get (grader new "
+                         f"wrote them; grader selfcheck lists them): {'; '.join(unfinished[:5])}")
+    for assignment in assignments:
+        slug = assignment.slug
         names = [*ASSIGNMENT_FILES, assignment.stub, assignment.stub_ipynb.name]
         files = [assignment.folder / n for n in names] + assignment.public_specs
         for target in (out / "assignments" / slug, out / BUNDLED / "assignments" / slug):

@@ -4,8 +4,11 @@ For each assignment, under each of N seeds: the reference solution scores full m
 stubs score 0, and every mutant loses points, only in the tests its docstring's `Fails:`
 line names. One mistake costs one clause: the tests a `Fails:` line names must all check
 the same contract sentence (`grader.spec.clause`; a test without the marker is a clause of
-its own). Also: the `.py` and `.ipynb` stubs define the same names, and no test name is both
-public and hidden. Where a case goes wrong, the failing tests' messages are printed.
+its own). Also: the `.py` and `.ipynb` stubs define the same names, the stub defines every name
+`assignment.toml` and the probes ask of a submission, no test name is both public and hidden, and
+the README's points table agrees with the specs (`grader.course.points_table`). A case on which the
+course's own code failed (an internal error: a probe or spec bug) is wrong whatever it scored.
+Where a case goes wrong, the failing tests' messages and the internal errors are printed.
 
 Seeds: with `--seed S` the seeds are S, S + 1000, S + 2000, ...; without, S is drawn at random
 (printed, so a failure can be reproduced). Workers seed TensorFlow with the run's seed plus the
@@ -13,10 +16,10 @@ call number, so seeds 1000 apart never share a worker seed within a submission.
 """
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -25,13 +28,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader.course.assignments import Assignment, list_assignments, load_assignment
+from grader.course.mutants import docstring, materialize, mutant_source
+from grader.course.points_table import table_problems
+from grader.course.scaffold import TODO_MARKER, todo_lines
 from grader.errors import SubmissionError, UsageError
 from grader.intake.batch import Entry
 from grader.intake.extract import extract
 from grader.intake.ingest import ingest
+from grader.intake.selection import probe_names
 from grader.judge.grading import collect_clauses
 from grader.judge.plan import Plan
 from grader.judge.runner import base_name
+from grader.output.report import course_notes
 
 SEED_STEP = 1000
 
@@ -74,10 +82,11 @@ def seed_list(seed: int | None, count: int) -> list[int]:
 
 
 def declared_fails(path: Path) -> frozenset[str]:
-    """The test names on the `Fails:` line of a mutant's docstring (empty when there is none)."""
+    """The test names on the `Fails:` line of a mutant's docstring (empty when there is none); a diff mutant's
+    docstring is its text before the diff (`grader.course.mutants`)."""
     try:
-        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    except (OSError, SyntaxError, ValueError):
+        doc = docstring(path)
+    except (OSError, UsageError):
         return frozenset()
     match = re.search(r"^Fails:(.*?)(?:\n\s*\n|\Z)", doc, flags=re.MULTILINE | re.DOTALL)
     if not match:
@@ -112,8 +121,13 @@ def judge_case(case: Case, reports: Sequence[dict[str, Any]]) -> Verdict:
         detail = _zero_detail(bad, len(reports))
     else:
         bad, detail = _mutant_detail(case, reports)
-    ok = not bad and bool(reports)
-    return Verdict(case, scores, top, ok=ok, detail=detail, messages=() if ok else _messages(case, reports))
+    faults = [r for r in reports if course_notes(r)]  # the course's own code failed: nothing it scored means anything
+    if faults:
+        detail += (f"; the course's own specs, probes or stub failed on {len(faults)}/{len(reports)} seeds "
+                   "(internal errors below)")
+    ok = not bad and not faults and bool(reports)
+    notes = tuple(f"seed {faults[0]['seed']}, internal error: {note[:400]}" for note in course_notes(faults[0])) if faults else ()
+    return Verdict(case, scores, top, ok=ok, detail=detail, messages=() if ok else notes + _messages(case, reports))
 
 
 def _messages(case: Case, reports: Sequence[dict[str, Any]]) -> tuple[str, ...]:
@@ -177,22 +191,33 @@ def structure_problems(assignment: Assignment, the_cases: Sequence[Case] = ()) -
     problems = []
     if assignment.solution is None or not assignment.solution.exists():
         problems.append("no reference solution")
+    remake = f"make it from the .py stub with `grader stub-notebook {assignment.slug}`"
     if not assignment.stub_ipynb.exists():
-        problems.append(f"no notebook stub {assignment.stub_ipynb.name}")
+        problems.append(f"no notebook stub {assignment.stub_ipynb.name}: {remake}")
     else:
         py, nb = (_names(p, assignment.stub) for p in (assignment.stub_py, assignment.stub_ipynb))
         if py != nb:
-            problems.append(f"the .py stub defines {sorted(py)} but the notebook defines {sorted(nb)}")
-    missing = [n for n in assignment.names if n not in _names(assignment.stub_py, assignment.stub)]
+            problems.append(f"the .py stub defines {sorted(py)} but the notebook defines {sorted(nb)}: {remake}")
+    defined = _names(assignment.stub_py, assignment.stub)
+    missing = [n for n in assignment.names if n not in defined]
     if missing:
-        problems.append(f"the stub does not define {missing}")
+        problems.append(f"the stub {assignment.stub} does not define {', '.join(missing)}, which assignment.toml's "
+                        "`names` lists: a typo in one of them? (graded, such a name is an internal error)")
+    read = sorted(n for n in probe_names(assignment.probes) if n not in defined)
+    if read:
+        problems.append(f"probes.py reads {', '.join(read)} from the submission, which the stub {assignment.stub} "
+                        "does not define")
     public = collect_clauses(tuple(assignment.public_specs))
     hidden = collect_clauses(tuple(assignment.hidden_specs)) if assignment.hidden_specs else {}
     if public.keys() & hidden.keys():
         problems.append(f"public and hidden specs share test names {sorted(public.keys() & hidden.keys())}")
     if not assignment.mutants:
         problems.append("no mutants")
+    problems += table_problems(assignment)
+    folders = [assignment.folder] + ([assignment.solutions] if assignment.solutions else [])
+    problems += [f"{TODO_MARKER} left at {line}" for line in todo_lines(folders)]
     clauses = {base_name(n): c for n, c in (public | hidden).items()}
+    problems += [f"{case.label}: {problem}" for case in the_cases if (problem := unusable(case, assignment))]
     for case in the_cases:
         unknown = sorted((case.fails or frozenset()) - clauses.keys())
         if unknown:
@@ -203,6 +228,17 @@ def structure_problems(assignment: Assignment, the_cases: Sequence[Case] = ()) -
             problems.append(f"{case.label}: one mistake should cost one clause, but its Fails: line spans "
                             f"{len(spanned)}: {listed}")
     return problems
+
+
+def unusable(case: Case, assignment: Assignment) -> str | None:
+    """Why a diff mutant cannot be graded (it does not apply to the solution), or None."""
+    if case.path.suffix != ".diff" or assignment.solution is None or not assignment.solution.exists():
+        return None
+    try:
+        mutant_source(case.path, assignment.solution)
+    except (OSError, UsageError) as exc:
+        return str(exc).replace(str(case.path), case.path.name)
+    return None
 
 
 def clause_spans(fails: frozenset[str], clauses: dict[str, str]) -> dict[str, list[str]]:
@@ -223,12 +259,24 @@ def _names(path: Path, stub: str) -> set[str]:
 
 def grade_cases(plan: Plan, the_cases: Sequence[Case], seeds: Sequence[int], jobs: int) -> list[list[dict[str, Any]]]:
     """Grade every case under every seed (one judge pool for all); reports[case][seed index]."""
+    with tempfile.TemporaryDirectory(prefix="grader-mutants-") as folder:  # diff mutants, as the code they stand for
+        paths = [_graded_path(case, plan.assignment, Path(folder)) for case in the_cases]
+        return _grade_paths(plan, paths, seeds, jobs)
+
+
+def _graded_path(case: Case, assignment: Assignment, folder: Path) -> Path:
+    if assignment.solution is None or not case.label.startswith("mutant "):
+        return case.path
+    return materialize(case.path, assignment.solution, folder)
+
+
+def _grade_paths(plan: Plan, paths: Sequence[Path], seeds: Sequence[int], jobs: int) -> list[list[dict[str, Any]]]:
     from grader.judge.pool import grade_entry
     from grader.judge.pool import grader_failure as _grader_failure
     from grader.judge.pool import start_judge as _start_judge
 
-    work = [(dataclasses.replace(plan, seed=seed), Entry(f"{i:03d}-{k}", case.path))
-            for k, seed in enumerate(seeds) for i, case in enumerate(the_cases)]
+    work = [(dataclasses.replace(plan, seed=seed), Entry(f"{i:03d}-{k}", path))
+            for k, seed in enumerate(seeds) for i, path in enumerate(paths)]
     hashes: dict[str, str] = {}
     reports: dict[str, dict[str, Any]] = {}
     if jobs <= 1 or len(work) <= 1:
@@ -244,7 +292,7 @@ def grade_cases(plan: Plan, the_cases: Sequence[Case], seeds: Sequence[int], job
                     reports[entry.id] = future.result()
                 except Exception as exc:  # a judge died: this case's report says so, and it counts as wrong
                     reports[entry.id] = _grader_failure(one_plan, entry, hashes, exc)
-    return [[reports[f"{i:03d}-{k}"] for k in range(len(seeds))] for i in range(len(the_cases))]
+    return [[reports[f"{i:03d}-{k}"] for k in range(len(seeds))] for i in range(len(paths))]
 
 
 def check_cases(assignment: Assignment, the_cases: Sequence[Case], seeds: Sequence[int],
@@ -266,8 +314,8 @@ def run_selfcheck(slugs: list[str], *, jobs: int | None, seed: int | None, seeds
     for slug in slugs or list_assignments():
         assignment = load_assignment(slug)
         todo = cases(assignment)
-        verdicts = check_cases(assignment, todo, seed_values, jobs or 2)
         problems = structure_problems(assignment, todo)
+        verdicts = check_cases(assignment, [c for c in todo if not unusable(c, assignment)], seed_values, jobs or 2)
         all_ok &= all(v.ok for v in verdicts) and not problems
         _print(stream, assignment, seed_values, verdicts, problems)
     print("selfcheck: " + ("all good" if all_ok else "FAILED"), file=stream)

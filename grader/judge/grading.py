@@ -26,10 +26,11 @@ from grader.intake.files import submission_sha256
 from grader.intake.ingest import DEFAULT_MAX_BYTES, Source, ingest
 from grader.intake.selection import probe_names
 from grader.intake.tampering import review
+from grader.judge.course_faults import contract_gaps
 from grader.judge.held import held_event, held_section
 from grader.judge.legs import combine, run_leg
 from grader.judge.plan import Plan
-from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, spec_root
+from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, require_points, spec_root
 from grader.judge.score import GradingResult, max_points, score_tests
 from grader.judge.session import HELD_MESSAGE
 from grader.output.report import write_json
@@ -71,11 +72,14 @@ def _judge(source: Source, extracted: Extracted, plan: Plan, submission_id: str,
                                    flags=tuple(sorted(set().union(*(r.flags for r in runs)) | {"tampering"})))
     if scoring.error is not None:
         result = _error_result(plan, submission_id, info, scoring.error, started, extraction=extraction)
-        return dataclasses.replace(result, sandbox=_sandbox(), flags=tuple(sorted(set(result.flags) | scoring.flags)))
+        internal = (scoring.error.internal,) if scoring.error.internal else ()
+        return dataclasses.replace(result, sandbox=_sandbox(), flags=tuple(sorted(set(result.flags) | scoring.flags)),
+                                   internal=internal)
     outcomes, devices, leg_flags = combine(runs, plan)
     flags = set().union(*(r.flags for r in runs)) | leg_flags
     stdout, stderr, cut = scoring.output
-    internal = tuple(f"{o.name}: {o.internal}" for o in outcomes if o.internal) + tuple(scoring.collect_errors)
+    internal = (tuple(contract_gaps(plan.assignment.names, plan.assignment.stub_py))
+                + tuple(f"{o.name}: {o.internal}" for o in outcomes if o.internal) + tuple(scoring.collect_errors))
     return GradingResult(
         assignment=plan.assignment.slug, id=submission_id, submission=info, status="graded",
         tests=score_tests(outcomes), max_score=max_points(outcomes), extraction=extraction,
@@ -147,7 +151,7 @@ def _collect_cached(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], 
     return expected
 
 
-COLLECT_ROWS = "name, points, visibility, clause"  # in the cache key: a cache of older rows is never read
+COLLECT_ROWS = "name, points (required), visibility, clause"  # in the cache key: a cache of older rows is never read
 
 
 def cache_dir() -> Path:
@@ -162,6 +166,7 @@ def _collect_now(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...
                                       "-p", "no:cacheprovider",
                                       "-p", "no:terminal", "--import-mode=importlib"]
     code = pytest.main(args, plugins=[collector])
+    require_points(collector)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not collector.expected:
         raise SpecsBroken(f"the specs could not be collected ({code!r}): {collector.collection_errors}")
     return tuple(collector.expected.values())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.errors import SubmissionError
 from grader.intake.extract import Extracted
+from grader.judge.course_faults import undefined_by_stub
 from grader.judge.devices import compare_answers, detect_gpus, disagreements, gpu_slot
 from grader.judge.runner import TestOutcome, run_specs
 from grader.judge.session import Submission
@@ -47,9 +48,9 @@ def run_leg(leg: str, extracted: Extracted, plan: Plan) -> LegRun:
         try:
             load = submission.load()
             run.problems = list(load.problems)
-            if plan.assignment.names and not load.defined:
-                missing = "; ".join(submission.missing_message(n) for n in plan.assignment.names)
-                raise SubmissionError("missing-name", missing)
+            asked = contract_names(plan)  # a name the stub lacks is the course's typo, not asked of anyone
+            if asked and not set(asked) & set(load.defined):
+                raise SubmissionError("missing-name", "; ".join(submission.missing_message(n) for n in asked))
             run.outcomes, run.collect_errors = run_specs(list(plan.specs), submission, seed=plan.seed,
                                                          visibility=plan.visibility, device=leg)
         except SubmissionError as exc:
@@ -63,6 +64,13 @@ def run_leg(leg: str, extracted: Extracted, plan: Plan) -> LegRun:
     run.answers = submission.answers
     run.held = list(submission.held)
     return run
+
+
+def contract_names(plan: Plan) -> list[str]:
+    """The contract's names a submission must define: those of assignment.toml that the stub defines too."""
+    names = list(plan.assignment.names)
+    lacking = set(undefined_by_stub(names, plan.assignment.stub_py))
+    return [n for n in names if n not in lacking]
 
 
 def combine(runs: list[LegRun], plan: Plan) -> tuple[list[TestOutcome], dict[str, Any], set[str]]:

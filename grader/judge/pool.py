@@ -21,7 +21,7 @@ from grader.course.assignments import Assignment
 from grader.errors import UsageError
 from grader.intake.batch import Entry
 from grader.judge.devices import detect_gpus, plan_legs
-from grader.judge.grading import environment, grade_submission, safe_sha
+from grader.judge.grading import collect, environment, grade_submission, safe_sha
 from grader.judge.plan import Plan
 from grader.judge.score import GradingResult
 from grader.output.console import plain
@@ -37,6 +37,7 @@ def make_plan(assignment: Assignment, *, public_only: bool, seed: int | None, ma
     specs = assignment.public_specs if public_only else assignment.public_specs + assignment.hidden_specs
     if not specs:
         raise UsageError(f"assignment {assignment.slug!r} has no specs")
+    collect(tuple(specs), {})  # a spec without @points stops here, before any submission is graded
     max_bytes = int((max_mb or assignment.limits.max_file_mb) * 1024 * 1024)
     course = assignment.folder.parent.parent
     hide = (str(course / "solutions"), str(course / ".git"))  # .git holds every solution's history

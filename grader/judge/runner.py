@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from grader.errors import GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerTampered, WorkerTimeout
+from grader.judge.course_faults import COULD_NOT_RUN, CourseFault
 from grader.judge.session import HELD_MESSAGE, AnswerTooLarge, MissingName, StudentCodeError, Submission
 
 SPEC_INI = Path(__file__).with_name("specs.ini")
@@ -72,11 +73,14 @@ class ResultCollector:
         self.expected: dict[str, tuple[str, float, str, str]] = {}
         self.results: dict[str, TestOutcome] = {}
         self.collection_errors: list[str] = []
+        self.unpointed: list[str] = []  # tests without @points: an error, not a silent default
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker("points")
-            points = float(marker.args[0]) if marker and marker.args else 1.0
+            if not (marker and marker.args):
+                self.unpointed.append(item.nodeid)
+            points = float(marker.args[0]) if marker and marker.args else 0.0
             vis_marker = item.get_closest_marker("visibility")
             visibility = vis_marker.args[0] if vis_marker else self._visibility.get(str(item.path), "hidden")
             clause = item.get_closest_marker("clause")
@@ -134,6 +138,8 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
         # an example holds expected values: only visible tests show it (grader.spec.Failure)
         example = getattr(exc, "example", "") if visibility == "visible" else ""
         return "failed", f"{exc.msg} {example}" if example else str(exc.msg), None
+    if isinstance(exc, CourseFault):  # the course's own mistake: the instructor's to see, never the student's
+        return "error", COULD_NOT_RUN, exc.detail
     if isinstance(exc, MissingName):
         return "failed", str(exc), None
     if isinstance(exc, StudentCodeError):
@@ -160,8 +166,17 @@ def classify(exc: BaseException | None, visibility: str) -> tuple[str, str, str 
         if visibility != "hidden" and text:
             return "failed", text, None
         return "failed", HIDDEN_FAILURE if visibility == "hidden" else VISIBLE_FAILURE, None
-    internal = f"{type(exc).__name__}: {exc}"[:1000] if exc else "unknown"
-    return "error", "The grader could not run this check; your instructor has been told.", internal
+    internal = f"the spec raised {type(exc).__name__}: {exc}"[:1000] if exc else "unknown"
+    return "error", COULD_NOT_RUN, internal
+
+
+def require_points(collector: ResultCollector) -> None:
+    """Every spec says what it is worth: a test without `@points(...)` stops the run before any score is made."""
+    if collector.unpointed:
+        listed = ", ".join(collector.unpointed[:5]) + (f" and {len(collector.unpointed) - 5} more"
+                                                      if len(collector.unpointed) > 5 else "")
+        raise SpecsBroken(f"{listed}: no @points(...); every spec says what it is worth "
+                          "(`from grader.spec import points`, then `@points(1)` above the test)")
 
 
 def spec_root(specs: list[Path] | tuple[Path, ...]) -> str:
@@ -183,6 +198,7 @@ def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibilit
         "--timeout", str(int(submission.budget.submission_s * 2 + 60)),
     ]
     code = pytest.main(args, plugins=[collector, SubmissionPlugin(submission, seed)])
+    require_points(collector)
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not collector.expected:
         raise SpecsBroken(f"pytest exited with {code!r} on {', '.join(map(str, specs))}: "
                           + "; ".join(collector.collection_errors)[:2000])

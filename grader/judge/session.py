@@ -17,6 +17,8 @@ from grader.course.assignments import Assignment, Limits
 from grader.errors import (GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerNotStarted,
                            WorkerTampered, WorkerTimeout)
 from grader.intake.extract import Extracted
+from grader.judge.course_faults import (COULD_NOT_LOAD, CourseFault, check_call, probe_table, undefined_by_stub,
+                                        worker_fault, worker_missing)
 from grader.protocol import decoded_bytes
 from grader.sandbox.confine import WorkerLimits
 from grader.sandbox.disk import release
@@ -85,11 +87,13 @@ class Submission:
     def call(self, probe: str, **kwargs: Any) -> Any:
         """Run `probe` from the assignment's probes.py on the submission; return its answer."""
         __tracebackhide__ = True
+        check_call(probe_table(self._probes_source()), probe, kwargs)  # a spec's typo is the course's, found here
         worker = self._ensure_loaded()
         self._calls += 1
         reply = self._request(worker, {"op": "call", "probe": probe, "kwargs": kwargs,
                                        "seed": self.seed + self._calls})
         if not reply.get("ok"):
+            self._blame(probe, reply.get("error"))
             raise StudentCodeError(self.describe_error(reply.get("error")) + self._disk_hint(worker))
         value = reply.get("value")
         size = decoded_bytes(value)
@@ -107,8 +111,24 @@ class Submission:
         """Fail the test (not the submission) if a contract name is missing."""
         __tracebackhide__ = True
         for name in names:
+            if undefined_by_stub([name], self.assignment.stub_py):
+                raise CourseFault(f"the spec requires {name}, which the stub {self.assignment.stub} does not define")
             if not self.defines(name):
                 raise MissingName(self.missing_message(name))
+
+    def _blame(self, probe: str, error: Any) -> None:
+        """Raise what a failed call is when it is not the student's code: the course's fault, or a name missing."""
+        __tracebackhide__ = True
+        fault = worker_fault(error, probe)
+        if fault is not None:
+            raise CourseFault(fault)
+        missing = worker_missing(error)
+        if missing is None:
+            return
+        if undefined_by_stub([missing], self.assignment.stub_py):
+            raise CourseFault(f"probe {probe!r} reads {missing} from the submission, which the stub "
+                              f"{self.assignment.stub} does not define")
+        raise MissingName(self.missing_message(missing))
 
     def restart(self) -> None:
         """A fresh process for the same submission; files in its working folder stay."""
@@ -160,8 +180,10 @@ class Submission:
                                               "to Python's builtins, at top level.")
             raise self.load_error from None
         if not reply.get("ok"):
-            self.load_error = SubmissionError("import", "Your code could not be loaded: "
-                                              + self.describe_error(reply.get("error")))
+            fault = worker_fault(reply.get("error"), "")
+            self.load_error = (SubmissionError("course", COULD_NOT_LOAD, internal=fault) if fault is not None else
+                               SubmissionError("import", "Your code could not be loaded: "
+                                               + self.describe_error(reply.get("error"))))
             raise self.load_error
         self.load_info = _load_info(reply.get("value"))
         return self._worker

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from grader import __version__
 from grader.output.console import OUTCOME_MARK, OUTCOME_SIGN
 from grader.output.formats import FORMATS, safe_stem
-from grader.output.report import write_atomic
+from grader.output.report import course_notes, write_atomic
 
 INDEX = "index.html"
 HISTOGRAM_BINS = 10
@@ -115,8 +115,10 @@ def needs_a_look(report: dict[str, Any]) -> list[str]:
     timeouts = sum(isinstance(t, dict) and t.get("outcome") == "timeout" for t in report.get("tests") or [])
     if timeouts and "timeout" not in flags:
         reasons.append(f"{timeouts} test(s) timed out")
-    if report.get("internal_errors"):
-        reasons.append("the grader had a problem with a spec (see the page)")
+    course = course_notes(report)
+    if course:
+        reasons.append(f"the grader could not run some checks: the course's own specs, probes or stub failed, not the "
+                       f"student's code ({len(course)} note{'s' if len(course) > 1 else ''}; see the page)")
     return reasons
 
 

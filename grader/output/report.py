@@ -98,6 +98,14 @@ def read_report(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("schema") == "grader-report/1" else None
 
 
+def course_notes(report: dict[str, Any]) -> list[str]:
+    """The report's internal errors that are the course's own failures (a spec, probe or stub of the exercise),
+    not the tamper review's findings (`tampering: ...`, `introspection: ...`)."""
+    notes = report.get("internal_errors")
+    return [str(n) for n in (notes if isinstance(notes, list) else [])
+            if not str(n).startswith(("tampering:", "introspection:"))]
+
+
 def summary_entry(report: dict[str, Any], reports: dict[str, str]) -> dict[str, Any]:
     return {"id": report["id"], "path": report["submission"]["path"], "status": report["status"],
             "score": report["score"], "max_score": report["max_score"], "report": reports["json"],

@@ -33,7 +33,7 @@ import types
 from typing import Any
 
 from grader.protocol import READY
-from grader.worker import integrity, tripwire
+from grader.worker import blame, integrity, tripwire
 from grader.worker.wire import encode_reply, new_mac, read_request, seal, write_all
 
 SUBMISSION_FILE = "submission.py"
@@ -116,7 +116,7 @@ def run_jobs(channel: list[Any], go: Any, done: Any, arm: Any) -> None:
             else:
                 result = ("ok", state["plain"](_call(message, state)))
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-            result = ("error", _failure(exc))
+            result = ("error", _failure(exc, job, state))
         _flush()  # what the student printed is on disk before the reply, even if the worker is killed later
         channel[1] = result
         done.release()
@@ -130,13 +130,53 @@ def _flush() -> None:
             pass
 
 
-def _failure(exc: BaseException) -> dict[str, Any]:
+def _failure(exc: BaseException, job: str = "call", state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The error reply: the exception in the student's terms, and whose mistake it was where that is the
+    course's (`course`: no such probe, arguments it does not take, a probe that raised on its own, probes that
+    do not load) or may be (`missing`: a name a probe read off the submission, which lacks it)."""
     if isinstance(exc, NotPlain):
         return {"type": "TypeError", "message": str(exc)[:MAX_TEXT], "lines": [], "probe": True}
+    if isinstance(exc, CourseFault):
+        return {"type": exc.kind, "message": exc.message[:MAX_TEXT], "lines": [],
+                "course": {"kind": exc.kind, "message": exc.message[:MAX_TEXT]}}
     try:
-        return describe_exception(exc)
+        described = describe_exception(exc)
     except BaseException:  # noqa: BLE001 - a student exception whose str() raises
         return {"type": "Error", "message": "", "lines": []}
+    if job == "prepare":  # nothing of the student's has run yet: the probes (or TensorFlow's set-up) failed
+        where = _probe_site(exc)
+        described["course"] = {"kind": "probes-load", "type": described["type"], "message": described["message"],
+                               "where": where}
+    elif job == "call" and state is not None and "sources" in state:
+        try:
+            described.update(blame.course_fault(exc, state["sources"], _student_modules(state)) or {})
+        except BaseException:  # noqa: BLE001 - whatever the student's objects do, the error stays theirs
+            pass
+    return described
+
+
+class CourseFault(Exception):
+    """The course's own mistake in a call, found before the probe ran: no such probe, or arguments it does not take."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _student_modules(state: dict[str, Any]) -> list[types.ModuleType]:
+    """The submission's module and its own modules (`%%writefile`), the submission first."""
+    found = [state["submission"]] if isinstance(state.get("submission"), types.ModuleType) else []
+    found += [m for m in (sys.modules.get(name) for name in state.get("modules", ())) if isinstance(m, types.ModuleType)]
+    return found
+
+
+def _probe_site(exc: BaseException) -> str:
+    """Where loading the probes failed: the last line of the traceback (a SyntaxError's own line)."""
+    if isinstance(exc, SyntaxError):
+        return f"{os.path.basename(str(exc.filename))}, line {exc.lineno}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{os.path.basename(frames[-1].filename)}, line {frames[-1].lineno}" if frames else ""
 
 
 def _prepare(message: dict[str, Any], state: dict[str, Any], arm: Any) -> tuple[integrity.Space, ...]:
@@ -154,11 +194,20 @@ def _prepare(message: dict[str, Any], state: dict[str, Any], arm: Any) -> tuple[
     cwd = os.getcwd()
     modules = dict(message.get("modules") or {})
     files = [os.path.join(cwd, SUBMISSION_FILE)] + [os.path.join(cwd, f"{name}.py") for name in modules]
+    state["modules"] = tuple(str(name) for name in modules)
+    state["sources"] = blame.Sources(probes=str(message["probes"]), students=frozenset(files),
+                                     course=frozenset(_grader_files(probes)) - {str(message["probes"])},
+                                     libraries=_library_roots(), first_use=blame.first_uses(_probes_text(message)))
     arm(files=files, run_statements=_run_statements.__code__, consumers=tripwire.consumer_codes(),
         trusted=(threading.main_thread().ident, threading.get_ident()),
         extract_gen=traceback.StackSummary._extract_from_extended_frame_gen.__func__.__code__,
         grader_files=_grader_files(probes), loader_exec=_loader_exec(), genuine_import=_library_imports(cwd))
     return spaces
+
+
+def _probes_text(message: dict[str, Any]) -> str:
+    source = message.get("probes_source")
+    return source if isinstance(source, str) else "".join(linecache.getlines(str(message["probes"])))
 
 
 def _grader_files(probes: types.ModuleType) -> set[str]:
@@ -177,20 +226,25 @@ def _loader_exec() -> types.CodeType:
 def _library_imports(home: str) -> Any:
     """A check for the tripwire: is this `exec_module` frame Python importing an installed library file?
     (Its code is the library's, not the student's, though a student's `import` triggered it.)"""
-    import site
-    import sysconfig
-
     loaders = (importlib.machinery.SourceFileLoader, importlib.machinery.SourcelessFileLoader)
     from importlib import _bootstrap, _bootstrap_external  # type: ignore[attr-defined]
 
     classes = {id(c): c for loader in loaders for c in loader.__mro__ if c is not object}
     record = tuple([integrity.record("importlib.", vars(_bootstrap_external)), integrity.record("importlib.", vars(_bootstrap))]
                    + [integrity.record(f"{c.__qualname__}.", vars(c), exact=True) for c in classes.values()])
-    paths = sysconfig.get_paths()
-    roots = tuple({os.path.join(p, "") for p in [paths["stdlib"], paths["platstdlib"], paths["purelib"], paths["platlib"],
-                                                *site.getsitepackages()]})
+    roots = _library_roots()
     mine = (os.path.join(home, ""), os.path.join(os.path.dirname(home), ""))
     return _make_genuine(loaders, record, roots, mine)
+
+
+def _library_roots() -> tuple[str, ...]:
+    """The folders of the standard library and of installed packages (each ending in a separator)."""
+    import site
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return tuple({os.path.join(p, "") for p in [paths["stdlib"], paths["platstdlib"], paths["purelib"], paths["platlib"],
+                                               *site.getsitepackages()]})
 
 
 def _make_genuine(loaders: tuple[type, ...], record: tuple[integrity.Space, ...], roots: tuple[str, ...],
@@ -237,8 +291,13 @@ def _call(message: dict[str, Any], state: dict[str, Any]) -> Any:
     wanted = str(message.get("probe"))
     probe = next((function for name, function in state["probes"] if name == wanted), None)
     if probe is None:
-        raise LookupError(f"no probe named {message.get('probe')!r}")
-    return probe(state["submission"], **message.get("kwargs", {}))
+        raise CourseFault("probe-missing", f"no probe named {wanted[:100]!r} in the probes")
+    try:
+        return probe(state["submission"], **message.get("kwargs", {}))
+    except TypeError as exc:
+        if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:  # raised by the call: the probe never ran
+            raise CourseFault("probe-arguments", f"probe {wanted!r} cannot take these arguments: {exc}") from None
+        raise
 
 
 class NotPlain(TypeError):

@@ -15,6 +15,7 @@ import pytest
 from grader.api import gradescope_bundle
 from grader.cli import main
 from grader.course.gradescope import write_results
+from grader.course.mutants import mutant_source
 from grader.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,8 +60,10 @@ def test_zip_never_holds_a_solution_or_a_mutant(bundle):
     assert all(n.startswith("course/solutions/concat/hidden/") for n in members if n.startswith("course/solutions/"))
     with zipfile.ZipFile(bundle / "autograder.zip") as archive:
         bodies = {archive.read(n) for n in members}
-    for secret in [SOLUTIONS / "solution.py", *sorted((SOLUTIONS / "mutants").glob("*.py"))]:
+    for secret in [SOLUTIONS / "solution.py", *sorted((SOLUTIONS / "mutants").glob("*"))]:
         assert secret.read_bytes() not in bodies, f"{secret.name} was bundled"
+        code = mutant_source(secret, SOLUTIONS / "solution.py").encode("utf-8")
+        assert code not in bodies, f"the code of {secret.name} was bundled"
 
 
 def test_readme_says_the_bundle_is_not_for_students(bundle):

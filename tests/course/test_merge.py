@@ -7,14 +7,16 @@ import shutil
 from pathlib import Path
 
 from grader.api import grade, merge
+from grader.course.mutants import mutant_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _class(folder: Path) -> Path:
     folder.mkdir()
-    for i, mutant in enumerate(sorted((ROOT / "solutions" / "concat" / "mutants").glob("*.py"))[:4]):
-        shutil.copy(mutant, folder / f"student{i}.py")
+    solutions = ROOT / "solutions" / "concat"
+    for i, mutant in enumerate(sorted((solutions / "mutants").glob("*"))[:4]):
+        (folder / f"student{i}.py").write_text(mutant_source(mutant, solutions / "solution.py"), encoding="utf-8")
     shutil.copy(ROOT / "solutions" / "concat" / "solution.py", folder / "best.py")
     (folder / "junk.py").write_text("", encoding="utf-8")
     return folder

@@ -123,3 +123,26 @@ def test_a_visible_value_failure_shows_one_entry_and_a_hidden_one_never_does(tmp
     assert hidden == visible.split(" For example")[0]
     for secret in ("3.75", "7.5", "0.5", "1.25"):
         assert secret not in hidden
+
+
+def test_a_spec_without_points_is_an_error_at_collection_not_a_silent_point(tmp_path):
+    """Before any submission is graded: `make_plan` collects the specs (grade, check and selfcheck all make one)."""
+    from grader.course.assignments import load_assignment
+    from grader.judge.grading import collect
+    from grader.judge.pool import make_plan
+    from grader.judge.runner import SpecsBroken
+
+    folder = tmp_path / "assignments" / "bare"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "assignment.toml").write_text('title = "Bare"\nnames = []\n')
+    spec = folder / "tests" / "test_public.py"
+    spec.write_text("from grader.spec import points\n\n\n@points(2)\ndef test_counted():\n    pass\n\n\n"
+                    "def test_forgotten():\n    pass\n")
+    with pytest.raises(SpecsBroken, match=r"test_public.py::test_forgotten: no @points\(...\); every spec says what "
+                                          r"it is worth \(`from grader.spec import points`, then `@points\(1\)`"):
+        collect((spec,), {})
+    with pytest.raises(SpecsBroken, match="test_forgotten: no @points"):
+        make_plan(load_assignment("bare", tmp_path), public_only=True, seed=1)
+    fixed = spec.with_name("test_fixed.py")  # (a new file: pytest keeps a module it imported once in this process)
+    fixed.write_text(spec.read_text().replace("def test_forgotten", "@points(0)\ndef test_forgotten"))
+    assert collect((fixed,), {}) == [("test_counted", 2.0, "hidden"), ("test_forgotten", 0.0, "hidden")]

@@ -172,8 +172,9 @@ def test_needs_a_look_names_errors_flags_timeouts_and_grader_problems() -> None:
     assert needs_a_look(flagged) == ["hit the memory limit", "reached for grader internals (tampering)",
                                      "1 test(s) timed out"]
     spec_bug = make_report("d", [spec_result("t", 1, "passed")])
-    spec_bug["internal_errors"] = ["KeyError in a spec"]
-    assert needs_a_look(spec_bug) == ["the grader had a problem with a spec (see the page)"]
+    spec_bug["internal_errors"] = ["test_x: the spec raised KeyError: 'w'", "introspection: line 3: gc.get_objects"]
+    assert needs_a_look(spec_bug) == ["the grader could not run some checks: the course's own specs, probes or stub "
+                                      "failed, not the student's code (1 note; see the page)"]
 
 
 def held_report(events: list[dict[str, str]] | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ import pytest
 
 import grader.judge.session as session_module
 from grader.course.assignments import Limits
+from grader.course.mutants import mutant_source
 from grader.judge.grading import grade_submission
 from grader.judge.plan import Plan
 from grader.sandbox.workers import make_folder
@@ -642,7 +643,7 @@ BATCH_HONEST = {
     "s_solution": SOLUTION,
     "s_no_axis": CASES[CASE_IDS.index("no_axis_parameter")].source,
     "s_crash_axis0": CASES[CASE_IDS.index("crash_only_with_axis_0")].source,
-    **{f"s_mutant_{p.stem}": p.read_text(encoding="utf-8") for p in sorted((SOLUTIONS / "mutants").glob("*.py"))[:7]},
+    **{f"s_mutant_{p.stem}": mutant_source(p, SOLUTIONS / "solution.py") for p in sorted((SOLUTIONS / "mutants").glob("*"))[:7]},
 }
 
 
