@@ -150,3 +150,28 @@ def test_github_student_workflow_runs_on_linux_macos_and_windows_with_one_comman
     assert check["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
     assert check["runs-on"] == "${{ matrix.os }}" and check["strategy"]["fail-fast"] is False
     assert check["defaults"]["run"]["shell"] == "bash"  # `"$ASSIGNMENT"` means the same in Git Bash on Windows
+
+
+def install_lines(node: Any) -> list[str]:
+    return [line for line in scripts(node) if line.startswith("pip install")]
+
+
+@pytest.mark.parametrize("name", ["github-instructor.yml", "gitlab-ci.yml"])
+def test_instructor_pipelines_install_what_grade_and_merge_need(name):
+    """`grader merge` (and grade's class report) need the instructor extra; a student's lean install lacks it."""
+    doc = load(name)
+    lines = install_lines(doc)
+    assert lines and all("[instructor]" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("name", ["github-instructor.yml", "gitlab-ci.yml"])
+def test_instructor_pipelines_sandbox_the_class_or_say_they_do_not(name):
+    """Without namespaces `grade` refuses: a pipeline installs bubblewrap where the runner allows it, or passes
+    --allow-unsandboxed on purpose (with a comment saying what that gives up)."""
+    text = (CI / name).read_text(encoding="utf-8")
+    doc = load(name)
+    [line] = [ln for ln in grader_lines(doc) if ln.split()[1] == "grade"]
+    if "--allow-unsandboxed" in line:
+        assert "cannot sandbox" in text and "another's files" in text
+    else:
+        assert any("apt-get install -y bubblewrap" in ln for ln in scripts(doc)), scripts(doc)

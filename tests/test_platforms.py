@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -146,8 +147,11 @@ def test_a_worker_whose_privilege_drop_fails_is_the_graders_error_with_its_cause
     report = json.loads(line[len("REPORT "):])
     assert report["status"] == "error" and report["error"]["kind"] == "grader"
     message = report["error"]["message"]
-    assert message.startswith("The grader could not run on this machine: its worker process ended before it could "
-                              "run any code (AttributeError: dlsym(RTLD_DEFAULT, prctl): symbol not found)")
+    # the cause is the first call the worker's cage makes that this libc lacks (unshare for the IPC namespace,
+    # then prctl): which one comes first is the cage's business, that it is named is this test's
+    cause = re.match(r"The grader could not run on this machine: its worker process ended before it could run any "
+                     r"code \(AttributeError: dlsym\(RTLD_DEFAULT, (\w+)\): symbol not found\)", message)
+    assert cause is not None and cause[1] in ("prctl", "capset", "unshare", "mount", "umount2"), message
     assert "not a problem with your code" in message and "exit()" not in message
     assert all(t["message"] == message for t in report["tests"])
 

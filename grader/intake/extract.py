@@ -57,7 +57,7 @@ class Kept:
 
 @dataclass(frozen=True)
 class Module:
-    """A module the submission provides itself (`%%writefile NAME.py`, `%run FILE`)."""
+    """A module the submission provides itself (`%%writefile NAME.py`, `%run FILE`, a `.py` beside it that it imports)."""
 
     name: str
     code: str
@@ -155,8 +155,7 @@ def extract(source: Source, roots: Collection[str] | None = None) -> Extracted:
         dropped=tuple(dropped), dropped_total=len(edit.dropped_nodes),
         kept=tuple(kept[:MAX_LISTED]), kept_total=len(kept), spans=tuple(edit.spans),
         unrun=tuple(edit.unrun(selection)),
-        modules=_modules(cells, files, _wanted_from_modules(tree, selection), notes) if cells.modules or cells.runs
-        else (),
+        modules=_modules(cells, files, _wanted_from_modules(tree, selection), notes, _imported_files(tree, cells, files)),
     )
 
 
@@ -173,7 +172,12 @@ def _relocate_kept(kept: Kept, located: Extracted) -> Kept:
 def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
     """Names the main code may take from the submission's own modules: imported by name, through
     `import *` (what it needs and binds nowhere else) or read as `module.name`."""
-    wanted = set(selection.needed - selection.bound)
+    return set(selection.needed - selection.bound) | _names_taken(tree)
+
+
+def _names_taken(tree: ast.Module) -> set[str]:
+    """Names `tree` may take from another module: imported by name, or read as `module.name`."""
+    wanted: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             wanted.update(a.name for a in node.names)
@@ -182,7 +186,39 @@ def _wanted_from_modules(tree: ast.Module, selection: Selection) -> set[str]:
     return wanted
 
 
-def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str]) -> tuple[Module, ...]:
+def _imported_files(tree: ast.Module, cells: Cells, files: dict[str, str]) -> dict[str, str]:
+    """Module name -> file, for the `.py` files beside the submission that its code imports by name
+    (`from gpu_tools import try_gpu` next to `gpu_tools.py`), as Python run in that folder would find them;
+    also those that such a file imports in turn. Modules the notebook writes or `%run`s come first."""
+    beside = {path[:-3]: path for path in files if path.endswith(".py") and "/" not in path
+              and path[:-3].isidentifier()}
+    known = set(cells.modules) | {module for module, _, _, _ in cells.runs}
+    found: dict[str, str] = {}
+    trees = [tree]
+    while trees:
+        for name in _imported_names(trees.pop()):
+            if name in beside and name not in known and name not in found:
+                found[name] = beside[name]
+                try:
+                    trees.append(ast.parse(normalize_newlines(files[beside[name]])))
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    pass  # reported by _modules
+    return found
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    """The top-level module names `import` statements anywhere in `tree` ask for (no relative imports)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes: list[str],
+             imported: dict[str, str]) -> tuple[Module, ...]:
     """The submission's own modules, each cut to what it defines plus what the main code reads from it."""
     texts = {name: (code, f"{where} (%%writefile {name}.py)", {"cell": cells.module_at.get(name, (None, None))[0],
                                                                 "offset": cells.module_at.get(name, (None, None))[1]})
@@ -192,14 +228,19 @@ def _modules(cells: Cells, files: dict[str, str], wanted: Collection[str], notes
         if path.lower().endswith(".ipynb"):
             text = notebook_code(text, {}).code
         texts[module] = (normalize_newlines(text), f"{path} (%run at cell {cell}, line {line})", {"path": path})
-    out = []
-    for name, (code, origin, place) in texts.items():
+    for module, path in imported.items():
+        texts[module] = (normalize_newlines(files[path]), f"{path} (imported as {module})", {"path": path})
+    trees = {}
+    for name, (code, origin, _) in texts.items():
         try:
-            tree = ast.parse(code)
+            trees[name] = ast.parse(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             notes.append(f"{origin} could not be read as Python, so `import {name}` will fail.")
-            continue
-        selection = select(tree, set(top_level_definitions(tree)) | set(wanted))
+    wanted = set(wanted).union(*(_names_taken(tree) for tree in trees.values()))  # modules import from each other
+    out = []
+    for name, tree in trees.items():
+        code, origin, place = texts[name]
+        selection = select(tree, set(top_level_definitions(tree)) | wanted)
         edit = _Editor(code, split_lines(code), selection)
         edit.visit(tree.body, top=True)
         out.append(Module(name=name, code=edit.text(), origin=origin, **place))

@@ -552,6 +552,38 @@ def test_run_of_a_missing_file_names_the_file_and_the_line() -> None:
                                          "your submission (it holds other.py).")
 
 
+def test_a_py_beside_the_notebook_that_it_imports_is_a_module_as_python_would_find_it() -> None:
+    """A folder cloned from a student's repository: the notebook imports its block from blocks.py, which
+    imports its settings from settings.py; demo code at their top level does not run."""
+    files = (("blocks.py", "from settings import AXIS\nclass ConcatBlock:\n    axis = AXIS\nprint(ConcatBlock())\n"),
+             ("settings.py", "AXIS = -1\nUNUSED = 2\nprint('loaded')\n"),
+             ("notes.py", "def unrelated():\n    pass\n"), ("sub/deep.py", "X = 1\n"))
+    result = notebook("!pip install -q tensorflow\nfrom blocks import ConcatBlock", roots=["ConcatBlock"], files=files)
+    modules = {m.name: m for m in result.modules}
+    assert set(modules) == {"blocks", "settings"}  # imported ones only: not notes.py, nor a file in a subfolder
+    assert modules["blocks"].code == "from settings import AXIS\nclass ConcatBlock:\n    axis = AXIS\n\n"
+    assert modules["settings"].code == "AXIS = -1\n\n\n"  # what another module takes from it
+    assert modules["blocks"].origin == "blocks.py (imported as blocks)"
+    assert modules["settings"].where(1) == "settings.py, line 1"
+
+
+def test_a_module_the_notebook_writes_or_runs_wins_over_a_file_of_that_name() -> None:
+    files = (("helpers.py", "SCALE = 'from the file'\n"), ("other.py", "SCALE = 'from other'\n"))
+    result = notebook("%%writefile helpers.py\nSCALE = 'from the cell'\n", "%run other.py",
+                      "from helpers import SCALE\nimport other\ndef f():\n    return SCALE, other.SCALE",
+                      roots=["f"], files=files)
+    codes = {m.name: (m.code, m.origin) for m in result.modules}
+    assert codes["helpers"] == ("SCALE = 'from the cell'\n", "cell 1 (%%writefile helpers.py)")
+    assert codes["other"][1] == "other.py (%run at cell 2, line 1)"
+
+
+def test_a_py_file_imports_a_file_beside_it_too() -> None:
+    source = Source(path="hw/concat.py", kind="python", sha256="", text="from helpers import scale\ndef f():\n"
+                    "    return scale(2)\n", files=(("helpers.py", "def scale(x):\n    return 2 * x\n"),))
+    (module,) = extract(source, ["f"]).modules
+    assert module.name == "helpers" and "def scale(x):" in module.code
+
+
 def test_capture_cell_keeps_its_body() -> None:
     result = notebook("%%capture\nimport numpy as np\ndef f():\n    return np\n!pip install x", roots=["f"])
     assert lines_by_where(result) == {"cell 1, line 1": "pass", "cell 1, line 2": "import numpy as np", "cell 1, line 3": "def f():",

@@ -175,3 +175,11 @@ def test_a_file_run_with_percent_run_is_reviewed_and_reported_in_that_file():
                     sha256="", files=(("blocks.py", HIJACK),))
     found = review(extract(source, {"y"}))
     assert found.tampering == [("blocks.py, line 4", "names 'grader.worker.wire' in a string")]
+
+
+def test_a_file_beside_the_submission_that_it_imports_is_reviewed_in_that_file():
+    made = [nbformat.v4.new_code_cell("from blocks import double\ny = double(2)")]
+    source = Source(path="concat.ipynb", kind="notebook", text=nbformat.writes(nbformat.v4.new_notebook(cells=made)),
+                    sha256="", files=(("blocks.py", HIJACK),))
+    found = review(extract(source, {"y"}))
+    assert found.tampering == [("blocks.py, line 4", "names 'grader.worker.wire' in a string")]
