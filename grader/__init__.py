@@ -67,7 +67,7 @@ def _notebook_name(assignment: str) -> str:
     """The name a saved notebook of this assignment has (the stub's, as `.ipynb`), so the check picks it."""
     from pathlib import Path
 
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
     from grader.errors import GraderError
 
     try:

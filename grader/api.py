@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader import __version__
-from grader.course.assignments import Assignment, load_assignment
+from grader.assignments import Assignment, load_assignment
 from grader.course.release import hidden_points_or_unknown
 from grader.errors import UsageError
 from grader.intake.batch import Entry, discover, in_shard, parse_shard, select_ids
@@ -256,7 +256,7 @@ def mutate(assignments: list[str] | None = None, *, jobs: int | None = None, see
 def new_exercise(name: str, *, course: str | Path | None = None) -> list[Path]:
     """Scaffold exercise `name` in the course: `course`, else $GRADER_COURSE or the course the working folder is in,
     else a new course in the working folder (never the grader's own checkout unless one works inside it)."""
-    from grader.course.assignments import COURSE_ENV, find_course
+    from grader.assignments import COURSE_ENV, find_course
     from grader.course.scaffold import scaffold
 
     found = find_course()

@@ -222,7 +222,7 @@ def assert_equal(actual: Any, expected: Any, what: str) -> None:
 def public_spec(slug: str) -> types.ModuleType:
     """An assignment's public spec module, so hidden specs reuse its numpy reference code
     instead of copying it (imported under its own name: pytest never collects it twice)."""
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
 
     name = f"_public_spec_{slug}"
     if name not in sys.modules:

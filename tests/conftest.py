@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import Limits, load_assignment
+from grader.assignments import Limits, load_assignment
 from grader.judge.plan import Plan
 from grader.judge.pool import make_plan
 from grader.sandbox.warm import Zygote, process_zygote

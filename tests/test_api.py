@@ -9,7 +9,7 @@ import pytest
 
 from grader.api import grade
 from grader.errors import UsageError
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.course.mutants import mutant_source
 from grader.judge.pool import make_plan, specs_hash
 

@@ -130,7 +130,7 @@ def test_windows_grade_refuses_without_a_sandbox_unless_told_and_then_grades(shi
 BOOT_SCRIPT = """
 import json, sys
 from pathlib import Path
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.judge.grading import grade_submission
 from grader.judge.pool import make_plan
 plan = make_plan(load_assignment("concat"), public_only=True, seed=1, warm=False)

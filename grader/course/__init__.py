@@ -1,7 +1,9 @@
-"""The course and the instructor's commands on it.
+"""The instructor's commands on the course, on top of the judge.
 
-`assignments` finds assignments, their specs, probes, solutions and limits; `selfcheck`
-proves the specs on every seed and `mutation` (with `mutation_operators`) finds what they
-do not check; `release` writes the student bundle, `gradescope` the Gradescope autograder,
-and `merge` combines sharded runs.
+`selfcheck` proves the specs on every seed (mutants from `mutants`, full copies or diffs;
+the README's points table from `points_table`) and `mutation` (with `mutation_operators`)
+finds what they do not check; `scaffold` makes a new exercise (`grader new`) and
+`stub_notebook` its notebook stub; `release` writes the student bundle, `gradescope` the
+Gradescope autograder, and `merge` combines sharded runs. The course model they work on is
+`grader.assignments`, below the judge and the sandbox.
 """

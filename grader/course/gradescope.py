@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader.course.assignments import Assignment, load_assignment
+from grader.assignments import Assignment, load_assignment
 from grader.course.release import build_release
 from grader.errors import UsageError
 from grader.output.formats import GRADESCOPE_HIDDEN, render_gradescope

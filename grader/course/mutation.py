@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from cosmic_ray.ast import ast_nodes, get_ast
 from cosmic_ray.mutating import mutate_code
 
-from grader.course.assignments import Assignment, list_assignments, load_assignment
+from grader.assignments import Assignment, list_assignments, load_assignment
 from grader.course.mutation_operators import all_operators
 from grader.errors import UsageError
 from grader.intake.batch import Entry

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from grader.course.assignments import Assignment
+from grader.assignments import Assignment
 from grader.judge.grading import collect, collect_clauses
 from grader.judge.runner import base_name
 

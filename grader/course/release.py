@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from grader.course.assignments import Assignment, course_root, load_assignment
+from grader.assignments import Assignment, course_root, load_assignment
 from grader.course.scaffold import TODO_MARKER, todo_lines
 from grader.errors import GraderError, UsageError
 

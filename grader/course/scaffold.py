@@ -190,7 +190,7 @@ def scaffold(slug: str, root: Path) -> list[Path]:
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
     from grader.course.stub_notebook import write_stub_notebook
 
     return [*files, write_stub_notebook(load_assignment(slug, root))]

@@ -27,7 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
-from grader.course.assignments import Assignment, list_assignments, load_assignment
+from grader.assignments import Assignment, list_assignments, load_assignment
 from grader.course.mutants import docstring, materialize, mutant_source
 from grader.course.points_table import table_problems
 from grader.course.scaffold import TODO_MARKER, todo_lines

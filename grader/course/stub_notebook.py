@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.course.assignments import Assignment
+from grader.assignments import Assignment
 from grader.errors import UsageError
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from grader import __version__
-from grader.course.assignments import Assignment
+from grader.assignments import Assignment
 from grader.errors import SubmissionError
 from grader.intake.extract import MAX_LISTED, Extracted, extract
 from grader.intake.files import submission_sha256

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.assignments import Assignment, Limits
+from grader.assignments import Assignment, Limits
 from grader.judge.devices import LegPlan
 from grader.judge.session import Launcher
 from grader.sandbox.backend import current_backend

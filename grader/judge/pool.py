@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from grader.course.assignments import Assignment
+from grader.assignments import Assignment
 from grader.errors import UsageError
 from grader.intake.batch import Entry
 from grader.judge.devices import detect_gpus, plan_legs

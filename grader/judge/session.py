@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.course.assignments import Assignment, Limits
+from grader.assignments import Assignment, Limits
 from grader.errors import (GraderError, ProtocolError, SubmissionError, WorkerCrashed, WorkerNotStarted,
                            WorkerTampered, WorkerTimeout)
 from grader.intake.extract import Extracted

@@ -238,7 +238,7 @@ def _column(context: Context) -> Column:
 
 
 def _assignment_title(slug: str) -> str:
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
 
     try:
         return load_assignment(slug).title
@@ -279,7 +279,7 @@ def _similarity(out: Path, context: Context, reports: list[dict[str, Any]], summ
     from grader.output import similarity as sim
 
     try:
-        from grader.course.assignments import load_assignment
+        from grader.assignments import load_assignment
 
         assignment = load_assignment(context.assignment)
     except UsageError:

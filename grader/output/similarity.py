@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.course.assignments import Assignment
+from grader.assignments import Assignment
 from grader.errors import SubmissionError
 from grader.intake.extract import extract
 from grader.intake.ingest import ingest

@@ -35,7 +35,7 @@ def visible_paths(show: list[Path] = ()) -> list[Path]:
     """Read-only parts of the machine a worker sees, in mount order (parents first): Python, the grading
     environment's site-packages, the grader package and the course's assignments; nothing from the
     judge's PYTHONPATH or .pth-added folders, nothing of /opt."""
-    from grader.course.assignments import course_root
+    from grader.assignments import course_root
 
     package = Path(__file__).resolve().parents[1]  # the grader package
     paths = [Path("/usr"), *(Path("/etc") / name for name in ETC)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import (COURSE_ENV, Assignment, Limits, course_root, find_course, list_assignments,
+from grader.assignments import (COURSE_ENV, Assignment, Limits, course_root, find_course, list_assignments,
                                        load_assignment)
 from grader.errors import UnknownAssignment, UsageError
 
@@ -92,7 +92,7 @@ def test_with_no_course_anywhere_the_error_says_where_it_looked(tmp_path: Path) 
     shutil.copytree(CHECKOUT / "grader", site / "grader", ignore=shutil.ignore_patterns("__pycache__", "data"))
     course = make_course(tmp_path / "course")
     (tmp_path / "elsewhere").mkdir()
-    code = "from grader.course.assignments import load_assignment as l; print(l('toy').folder)"
+    code = "from grader.assignments import load_assignment as l; print(l('toy').folder)"
 
     def run(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import Limits, load_assignment
+from grader.assignments import Limits, load_assignment
 from grader.judge.grading import grade_submission
 from grader.judge.pool import make_plan
 

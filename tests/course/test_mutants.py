@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import list_assignments, load_assignment
+from grader.assignments import list_assignments, load_assignment
 from grader.course.mutants import (MutantError, apply_hunks, docstring, make_diff, materialize, mutant_source,
                                    parse_hunks, raw_docstring, replace_docstring)
 from grader.course.selfcheck import declared_fails

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from grader import cli
-from grader.course.assignments import list_assignments, load_assignment
+from grader.assignments import list_assignments, load_assignment
 from grader.course.mutation import analyse, choose, generate, read_equivalents, run_mutation
 from grader.errors import UsageError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.course.points_table import read_rows, render, spec_rows, table_problems
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.api import release
-from grader.course.assignments import list_assignments
+from grader.assignments import list_assignments
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def test_the_bundle_says_what_its_hidden_tests_are_worth_and_pip_installs_from_i
     (tmp_path / "colab").mkdir()
     (tmp_path / "colab" / "mine.py").write_bytes((ROOT / "solutions" / "concat" / "solution.py").read_bytes())
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), "HOME": str(tmp_path)}
-    where = subprocess.run([sys.executable, "-c", "import grader.course.assignments as a; print(a.course_root())"],
+    where = subprocess.run([sys.executable, "-c", "import grader.assignments as a; print(a.course_root())"],
                            capture_output=True, text=True, env=env, cwd=tmp_path / "colab")
     assert where.stdout.strip() == str(site / "grader" / "data" / "course")  # the installed copy, not this checkout
     done = subprocess.run([sys.executable, "-m", "grader", "check", "concat", "mine.py"], cwd=tmp_path / "colab",

@@ -7,7 +7,7 @@ import pytest
 
 from grader.api import new_exercise, release
 from grader.cli import main
-from grader.course.assignments import COURSE_ENV, load_assignment
+from grader.assignments import COURSE_ENV, load_assignment
 from grader.course.scaffold import TODO_MARKER, check_slug, todo_lines
 from grader.course.selfcheck import cases, check_cases, structure_problems
 from grader.course.stub_notebook import write_stub_notebook

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import list_assignments, load_assignment
+from grader.assignments import list_assignments, load_assignment
 from grader.course.points_table import spec_rows, table_problems
 from grader.course.selfcheck import (Case, cases, check_cases, clause_spans, declared_fails, judge_case, seed_list,
                                      structure_problems)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from grader.course.assignments import list_assignments
+from grader.assignments import list_assignments
 from grader.course.selfcheck import run_selfcheck
 
 SEEDS = 5

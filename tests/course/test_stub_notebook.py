@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from grader.cli import main
-from grader.course.assignments import COURSE_ENV, list_assignments, load_assignment
+from grader.assignments import COURSE_ENV, list_assignments, load_assignment
 from grader.course.stub_notebook import notebook_from_stub
 from grader.errors import UsageError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.judge.course_faults import (COULD_NOT_LOAD, COULD_NOT_RUN, CourseFault, check_call, contract_gaps,
                                         probe_table, stub_names, undefined_by_stub, worker_fault, worker_missing)
 from grader.judge.grading import grade_submission

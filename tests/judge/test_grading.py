@@ -131,7 +131,7 @@ def test_notebook_errors_name_the_cell(tmp_path, concat_plan, solution_code):
 def test_an_endless_loop_times_out_and_scores_zero(tmp_path, concat_plan, solution_code):
     import dataclasses
 
-    from grader.course.assignments import Limits
+    from grader.assignments import Limits
 
     plan = dataclasses.replace(concat_plan, limits=Limits(request_s=2, submission_s=8))
     code = solution_code.replace("return tf.concat(", "while True:\n            pass\n        return tf.concat(")
@@ -145,7 +145,7 @@ def test_an_endless_loop_times_out_and_scores_zero(tmp_path, concat_plan, soluti
 def test_an_endless_loop_at_import_is_an_error_report(tmp_path, concat_plan, solution_code):
     import dataclasses
 
-    from grader.course.assignments import Limits
+    from grader.assignments import Limits
 
     plan = dataclasses.replace(concat_plan, limits=Limits(request_s=1, submission_s=5))
     result = grade(write(tmp_path, "concat.py", solution_code + "\nwhile 1:\n    pass\n"), plan)

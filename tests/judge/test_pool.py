@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import grader.judge.pool as pool
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.intake.batch import Entry
 from grader.judge.pool import make_plan
 

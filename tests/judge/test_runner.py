@@ -41,7 +41,7 @@ def test_two_assignments_public_specs_never_share_a_module(tmp_path):
     """A long-lived judge checks mydense, then concat: concat's own public specs must run."""
     import dataclasses
 
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
     from grader.judge.grading import grade_submission
     from grader.judge.pool import make_plan
 
@@ -127,7 +127,7 @@ def test_a_visible_value_failure_shows_one_entry_and_a_hidden_one_never_does(tmp
 
 def test_a_spec_without_points_is_an_error_at_collection_not_a_silent_point(tmp_path):
     """Before any submission is graded: `make_plan` collects the specs (grade, check and selfcheck all make one)."""
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
     from grader.judge.grading import collect
     from grader.judge.pool import make_plan
     from grader.judge.runner import SpecsBroken

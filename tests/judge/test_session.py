@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.errors import SubmissionError
 from grader.intake.extract import extract
 from grader.intake.ingest import Source

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignments import load_assignment
+from grader.assignments import load_assignment
 from grader.output import similarity as sim
 from grader.output.html_report import write_pair_pages
 

@@ -545,7 +545,7 @@ raise OSError(errno.ENOSPC, "No space left on device")  # as a student's save th
 
 @NAMESPACES
 def test_filling_the_home_folder_stops_at_the_submissions_cap_and_is_flagged(tmp_path, concat_plan):
-    from grader.course.assignments import Limits
+    from grader.assignments import Limits
 
     plan = dataclasses.replace(concat_plan, limits=Limits(request_s=60, submission_s=120, max_file_mb=1, disk_mb=48))
     _, report = grade(tmp_path, hostile(FILL_HOME), plan)

@@ -160,7 +160,7 @@ for fd in range(3, 256):
 
 
 def test_a_worker_that_stops_reading_cannot_hold_the_judge(tmp_path: Path, concat_plan: Plan):
-    from grader.course.assignments import Limits
+    from grader.assignments import Limits
     from grader.errors import WorkerTimeout
     from grader.intake.extract import extract
     from grader.intake.ingest import ingest

@@ -34,7 +34,7 @@ import nbformat
 import pytest
 
 import grader.judge.session as session_module
-from grader.course.assignments import Limits
+from grader.assignments import Limits
 from grader.course.mutants import mutant_source
 from grader.judge.grading import grade_submission
 from grader.judge.plan import Plan
@@ -613,7 +613,7 @@ def test_a_worker_cannot_kill_its_judge(tmp_path):
         "import dataclasses, json, sys\n"
         "from pathlib import Path\n"
         "from grader.judge.pool import make_plan\n"
-        "from grader.course.assignments import Limits, load_assignment\n"
+        "from grader.assignments import Limits, load_assignment\n"
         "from grader.judge.grading import grade_submission\n"
         "plan = make_plan(load_assignment('concat'), public_only=False, seed=7)\n"
         "plan = dataclasses.replace(plan, limits=Limits(request_s=20, submission_s=60))\n"
@@ -650,7 +650,7 @@ BATCH_HONEST = {
 @pytest.mark.slow
 def test_a_batch_of_hostile_and_honest_submissions(tmp_path, monkeypatch):
     from grader.api import grade
-    from grader.course.assignments import load_assignment
+    from grader.assignments import load_assignment
     from grader.judge.pool import make_plan
 
     monkeypatch.setenv("GRADER_TEST_SECRET", SECRET)

@@ -103,10 +103,10 @@ def find_course() -> tuple[Path, str] | None:
     for folder in (here, *here.parents):
         if _is_course(folder):
             return folder, "the working folder" if folder == here else f"a folder above the working folder ({here})"
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[1]
     if _is_course(checkout):
         return checkout, "the grader's own source checkout"
-    bundled = Path(__file__).resolve().parents[1] / "data" / "course"
+    bundled = Path(__file__).resolve().parent / "data" / "course"
     if _is_course(bundled):
         return bundled, "the course installed with the grader (a student bundle)"
     return None
