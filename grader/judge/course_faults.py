@@ -55,15 +55,16 @@ class Probe:
 @functools.lru_cache(maxsize=64)
 def probe_table(source: str) -> dict[str, Probe | None] | None:
     """The probes by name, read from their text: a `def`'s arguments, or None for a name bound some other way
-    (only the worker can tell what it is). None when the text does not parse (the worker says why)."""
+    (`from m import f`, `alias = f`: only the worker can tell what it is). Modules (`import m`) and classes are
+    left out: the worker calls only functions. None when the text does not parse (the worker says why)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
     table: dict[str, Probe | None] = {}
     for name, node in _top_level(tree):
-        if name.startswith("_"):
-            continue
+        if name.startswith("_") or isinstance(node, (ast.Import, ast.ClassDef)):
+            continue  # `import tensorflow as tf` binds a module, a class is no function: neither is a probe
         table[name] = _probe(name, node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
     return table
 

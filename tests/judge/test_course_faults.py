@@ -146,7 +146,7 @@ def plan_for(root: Path, concat_plan):
 
 def test_probe_table_reads_each_probes_arguments():
     table = probe_table(PROBES)
-    assert table is not None and "_helper" not in table and "np" in table
+    assert table is not None and "_helper" not in table and "np" not in table  # a module is never a probe
     assert table["double"].keywords == ("x",) and table["double"].required == ("x",)
     assert table["with_options"].any_keyword and table["alias"] is None
     assert probe_table("def broken(:\n") is None
@@ -156,6 +156,7 @@ def test_probe_table_reads_each_probes_arguments():
     ("doubel", {"x": 1}, "the spec calls probe 'doubel', which probes.py does not define (did you mean 'double'?)"),
     ("double", {"y": 1}, "with arguments it does not take: it takes no argument 'y'; it needs 'x' (it takes x"),
     ("double", {}, "it needs 'x'"),
+    ("nq", {}, "which probes.py does not define; its probes: alias, broken, double, not_a_function, reads_a_"),
 ])
 def test_a_spec_calling_what_the_probes_do_not_offer_is_the_courses_fault(probe, kwargs, said):
     with pytest.raises(CourseFault) as info:
