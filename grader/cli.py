@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
         for path in files:
             print(f"  {_shown(path)}")
         print(f"Replace every AUTHOR-TODO (grader selfcheck {args.name} lists those left), then run "
-              f"grader selfcheck {args.name} --seeds 3. The guide: docs/authoring.md")
+              f"grader selfcheck {args.name} --seeds 3.")
+        print(f"The guide: {_authoring_guide()}")
         return 0
     if args.command == "stub-notebook":
         for path in api.stub_notebooks(args.assignments):
@@ -201,6 +202,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"Gradescope autograder: {files[-1]} (for your upload only: it holds hidden specs)")
         return 0
     raise UsageError(f"unknown command {args.command}")
+
+
+def _authoring_guide() -> str:
+    """Where the guide to adding an exercise is: this grader's source checkout has it; an installed grader does not
+    (a course made with `grader new` is usually a folder of its own, where a bare docs/authoring.md is not)."""
+    guide = Path(__file__).resolve().parents[1] / "docs" / "authoring.md"
+    return str(guide) if guide.is_file() else "docs/authoring.md in the keras-grader repository"
 
 
 def _shown(path: Path) -> str:

@@ -31,6 +31,7 @@ FILES = {
 STEPS = ["grader new dropout", "rm solutions/dropout/mutants/adds.diff", "grader stub-notebook dropout",
          "grader selfcheck dropout --seeds 2 --seed 1"]
 COURSE = "/course"  # how the guide writes the course's folder in output
+SOURCE_GUIDE = "/path/to/keras-grader/docs/authoring.md"  # and this guide's, in the grader's source checkout
 _FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
 _TITLE = re.compile(r'title="([^"]+)"')
 
@@ -90,7 +91,7 @@ def test_following_the_guide_builds_an_exercise_that_proves_itself(tmp_path, mon
             printed = ""
         else:
             assert main(argv[1:]) == 0, capsys.readouterr().out
-            printed = capsys.readouterr().out.replace(str(tmp_path), COURSE)
+            printed = capsys.readouterr().out.replace(str(tmp_path), COURSE).replace(str(GUIDE), SOURCE_GUIDE)
         said = {" ".join(line.split()) for line in printed.splitlines()}
         missing = [line for line in shown if line.strip() != "..." and " ".join(line.split()) not in said]
         assert not missing, f"`{what}` printed:\n{printed}\nnot the guide's lines:\n" + "\n".join(missing)

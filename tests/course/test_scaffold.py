@@ -20,6 +20,8 @@ def test_a_new_exercise_proves_itself_and_fails_only_on_its_todos(tmp_path, monk
     printed = capsys.readouterr().out
     assert printed.startswith("new exercise scale: 9 files, a working example to make your own:\n")
     assert "Replace every AUTHOR-TODO (grader selfcheck scale lists those left)" in printed
+    guide = printed.splitlines()[-1].removeprefix("The guide: ")
+    assert Path(guide).is_file() and guide.endswith("docs/authoring.md")  # where this source checkout has it
     assignment = load_assignment("scale", tmp_path)
     for path in [assignment.stub_py, assignment.stub_ipynb, assignment.probes, *assignment.public_specs,
                  *assignment.hidden_specs, assignment.solution, *assignment.mutants, assignment.folder / "README.md"]:
@@ -88,3 +90,13 @@ def test_todo_lines_name_file_and_line(tmp_path):
     assert todo_lines([tmp_path]) == [f"{tmp_path / 'a.py'}:2: # AUTHOR-TODO: finish",
                                       f"{tmp_path / 'b.ipynb'}: AUTHOR-TODO (it comes from the .py stub: "
                                       "`grader stub-notebook` remakes it)"]
+
+
+def test_an_installed_grader_says_where_the_guide_is(tmp_path, monkeypatch, capsys):
+    """An installed grader has no docs/ beside it: the guide is named by where it lives, not as a bare path
+    (which would point into the new course, where there is none)."""
+    import grader.cli
+
+    monkeypatch.setattr(grader.cli, "__file__", str(tmp_path / "site-packages" / "grader" / "cli.py"))
+    assert main(["new", "scale", "--course", str(tmp_path / "course")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "The guide: docs/authoring.md in the keras-grader repository"
