@@ -138,10 +138,26 @@ def test_no_module_imports_another_modules_private_names():
 def test_every_module_sits_in_a_folder_that_names_its_side():
     """On top only the faces users touch and what both sides share; everything else in a role folder."""
     top = {p.stem for p in PACKAGE.glob("*.py")}
-    assert top == {"__init__", "__main__", "api", "cli", "spec", "errors", "protocol", "offline_data", "pretrained"}
+    assert top == {"__init__", "__main__", "api", "cli", "spec", "errors", "protocol", "offline_data", "pretrained",
+                   "assignments"}
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()} == set(FOLDERS)
     for folder in FOLDERS:
         assert (PACKAGE / folder / "__init__.py").read_text(encoding="utf-8").startswith('"""')
+
+
+# The course model (grader/assignments.py) sits below everything that grades; grader/course/ is the
+# instructors' commands on top of the judge, and nothing that grades or isolates may need them.
+BELOW_THE_COMMANDS = ("grader.judge", "grader.sandbox", "grader.worker", "grader.intake", "grader.output",
+                      "grader.assignments", "grader.spec", "grader.protocol", "grader.errors")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if allowed(m, BELOW_THE_COMMANDS)))
+def test_nothing_that_grades_imports_the_instructor_commands(module):
+    assert [m for m in GRAPH[module] if allowed(m, ("grader.course",))] == []
+
+
+def test_the_course_model_needs_only_the_errors():
+    assert GRAPH["grader.assignments"] <= {"grader.errors"}
 
 
 @pytest.mark.parametrize("folder", FOLDERS)

@@ -109,9 +109,9 @@ def _error_result(plan: Plan, submission_id: str, info: dict[str, Any], exc: Sub
 def _held_result(plan: Plan, submission_id: str, info: dict[str, Any], held: dict[str, Any], started: float, *,
                  extraction: dict[str, Any]) -> GradingResult:
     """Status `held`: every test unscored with the student's message; why and where in `held`."""
-    expected = collect(plan.specs, plan.visibility)
-    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=held["message"], visibility=v, duration_s=0.0)
-                for n, p, v in expected]
+    expected = _collect_cached(plan.specs, tuple(sorted(plan.visibility.items())))
+    outcomes = [TestOutcome(name=n, points=p, outcome="error", message=held["message"], visibility=v, duration_s=0.0,
+                            clause=c) for n, p, v, c in expected]  # a held report's tests keep their clauses
     devices: dict[str, Any] = {leg: {"status": "skipped", "reason": reason} for leg, reason in plan.legs.skipped}
     devices.update({leg: {"status": "held"} for leg in plan.legs.run})
     return GradingResult(

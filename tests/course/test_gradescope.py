@@ -56,7 +56,9 @@ def test_zip_has_executable_scripts_at_its_root_and_the_hidden_specs(bundle):
 
 def test_zip_never_holds_a_solution_or_a_mutant(bundle):
     members = zip_members(bundle)
-    assert not any("mutant" in n or n.endswith("solution.py") for n in members)
+    course_files = [n for n in members if not n.startswith("course/grader/")]  # the grader's own code is not course
+    assert not any("mutant" in n or n.endswith("solution.py") for n in course_files)
+    assert not any(n.endswith((".diff", "solution.py")) or "/mutants/" in n for n in members)
     assert all(n.startswith("course/solutions/concat/hidden/") for n in members if n.startswith("course/solutions/"))
     with zipfile.ZipFile(bundle / "autograder.zip") as archive:
         bodies = {archive.read(n) for n in members}

@@ -190,3 +190,16 @@ def test_a_flood_of_failing_lines_is_reported_small_and_graded(tmp_path, concat_
     assert extraction["problems"][0]["error"] == "ModuleNotFoundError: No module named 'no_such_module_0'"
     assert len(extraction["dropped"]) == 50 and extraction["dropped_left_out"] == 2950
     assert len(json.dumps(result.to_dict())) < 100_000
+
+
+def test_tests_keep_their_clauses_when_work_is_held_unrun_or_not_graded(tmp_path, concat_plan, solution_code):
+    """Every report's test entries carry the contract sentence their spec names (docs/CLI.md), held ones too."""
+    held, broken = tmp_path / "held" / "concat.py", tmp_path / "broken" / "concat.py"
+    for path, code in ((held, "import grader.worker.serve\n" + solution_code), (broken, "def broken(:\n")):
+        path.parent.mkdir()
+        path.write_text(code, encoding="utf-8")
+    reports = [grade_submission(path, concat_plan, submission_id="x").to_dict() for path in (held, broken)]
+    assert [r["status"] for r in reports] == ["held", "error"]
+    clauses = [{t["name"]: t["clause"] for t in r["tests"]} for r in reports]
+    assert clauses[0] == clauses[1]
+    assert clauses[0]["test_output_shape"] == clauses[0]["test_output_concatenates_both_blocks"] != "test_output_shape"

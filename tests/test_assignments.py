@@ -9,7 +9,7 @@ from grader.assignments import (COURSE_ENV, Assignment, Limits, course_root, fin
                                        load_assignment)
 from grader.errors import UnknownAssignment, UsageError
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
