@@ -30,7 +30,8 @@ from grader.judge.course_faults import contract_gaps
 from grader.judge.held import held_event, held_section
 from grader.judge.legs import combine, run_leg
 from grader.judge.plan import Plan
-from grader.judge.runner import SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, require_points, spec_root
+from grader.judge.runner import (SPEC_INI, ResultCollector, SpecsBroken, TestOutcome, require_points, spec_modules_forgotten,
+                                 spec_root)
 from grader.judge.score import GradingResult, max_points, score_tests
 from grader.judge.session import HELD_MESSAGE
 from grader.output.report import write_json
@@ -165,7 +166,8 @@ def _collect_now(specs: tuple[Path, ...], visibility: tuple[tuple[str, str], ...
     args = [str(p) for p in specs] + ["-c", str(SPEC_INI), "--rootdir", spec_root(specs), "--collect-only",
                                       "-p", "no:cacheprovider",
                                       "-p", "no:terminal", "--import-mode=importlib"]
-    code = pytest.main(args, plugins=[collector])
+    with spec_modules_forgotten(spec_root(specs)):
+        code = pytest.main(args, plugins=[collector])
     require_points(collector)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) or not collector.expected:
         raise SpecsBroken(f"the specs could not be collected ({code!r}): {collector.collection_errors}")

@@ -8,8 +8,11 @@ own source or assertion introspection.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +190,38 @@ def spec_root(specs: list[Path] | tuple[Path, ...]) -> str:
     return os.path.commonpath([str(t) for t in tops]) if specs else "."
 
 
+@contextlib.contextmanager
+def spec_modules_forgotten(root: str) -> Iterator[None]:
+    """Forget the spec modules a pytest run imported under `root` when it ends.
+
+    With --import-mode=importlib pytest names a spec module by its path from the rootdir and reuses
+    whatever `sys.modules` holds under that name, so two courses' `assignments/<slug>/tests/test_public.py`
+    (or one spec file edited between two runs) would share the first module loaded. Only modules whose
+    file is under `root`, and the bare packages pytest made above them, are dropped: what the specs
+    imported from elsewhere (numpy, TensorFlow) stays loaded.
+    """
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        top = Path(root).resolve()
+        added = [name for name in list(sys.modules) if name not in before]
+        ours = {name for name in added if _is_under(getattr(sys.modules.get(name), "__file__", None), top)}
+        parents = {name for name in added if any(o.startswith(name + ".") for o in ours)
+                   and getattr(sys.modules.get(name), "__file__", None) is None}
+        for name in ours | parents:
+            sys.modules.pop(name, None)
+
+
+def _is_under(file: object, top: Path) -> bool:
+    if not isinstance(file, str):
+        return False
+    try:
+        return Path(file).resolve().is_relative_to(top)
+    except (OSError, ValueError):
+        return False
+
+
 def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibility: dict[str, str],
               device: str = "cpu") -> tuple[list[TestOutcome], list[str]]:
     """Run the spec files with pytest in this (trusted) process; return outcomes and collection errors."""
@@ -197,7 +232,8 @@ def run_specs(specs: list[Path], submission: Submission, *, seed: int, visibilit
         "--assert=plain", "--import-mode=importlib", "-s",
         "--timeout", str(int(submission.budget.submission_s * 2 + 60)),
     ]
-    code = pytest.main(args, plugins=[collector, SubmissionPlugin(submission, seed)])
+    with spec_modules_forgotten(spec_root(specs)):
+        code = pytest.main(args, plugins=[collector, SubmissionPlugin(submission, seed)])
     require_points(collector)
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not collector.expected:
         raise SpecsBroken(f"pytest exited with {code!r} on {', '.join(map(str, specs))}: "

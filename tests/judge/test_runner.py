@@ -146,3 +146,44 @@ def test_a_spec_without_points_is_an_error_at_collection_not_a_silent_point(tmp_
     fixed = spec.with_name("test_fixed.py")  # (a new file: pytest keeps a module it imported once in this process)
     fixed.write_text(spec.read_text().replace("def test_forgotten", "@points(0)\ndef test_forgotten"))
     assert collect((fixed,), {}) == [("test_counted", 2.0, "hidden"), ("test_forgotten", 0.0, "hidden")]
+
+
+def _course_with_spec(root, test_name: str):
+    spec = root / "assignments" / "same" / "tests" / "test_public.py"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(f"from grader.spec import points\n\n\n@points(1)\ndef {test_name}():\n    pass\n")
+    return spec
+
+
+def test_two_courses_with_the_same_paths_never_share_a_spec_module(tmp_path, monkeypatch):
+    """pytest's importlib mode names a spec by its path from the rootdir and reuses sys.modules under that
+    name: a long-lived judge (or a test run) that collects a second course's `assignments/same/tests/test_public.py`
+    must see that file, not the first course's."""
+    import sys
+
+    from grader.judge.grading import collect
+
+    monkeypatch.setenv("GRADER_CACHE", str(tmp_path / "cache"))
+    first = _course_with_spec(tmp_path / "one", "test_of_the_first_course")
+    second = _course_with_spec(tmp_path / "two", "test_of_the_second_course")
+    before = set(sys.modules)
+    assert [name for name, *_ in collect((first,), {})] == ["test_of_the_first_course"]
+    assert [name for name, *_ in collect((second,), {})] == ["test_of_the_second_course"]
+    assert not [name for name in set(sys.modules) - before if name.startswith("assignments")]
+
+
+def test_forgetting_spec_modules_keeps_what_they_imported_from_elsewhere(tmp_path):
+    import sys
+    import types
+
+    from grader.judge.runner import spec_modules_forgotten
+
+    spec = tmp_path / "assignments" / "x" / "tests" / "test_a.py"
+    with spec_modules_forgotten(str(tmp_path)):
+        sys.modules["assignments"] = types.ModuleType("assignments")  # the bare package pytest makes
+        sys.modules["assignments.x.tests.test_a"] = module = types.ModuleType("assignments.x.tests.test_a")
+        module.__file__ = str(spec)
+        sys.modules["elsewhere_for_this_test"] = other = types.ModuleType("elsewhere_for_this_test")
+        other.__file__ = "/usr/lib/python3/elsewhere_for_this_test.py"
+    assert "assignments" not in sys.modules and "assignments.x.tests.test_a" not in sys.modules
+    assert sys.modules.pop("elsewhere_for_this_test") is other
