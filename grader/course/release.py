@@ -12,6 +12,7 @@ public files inside the package (`grader/data/course/`, found by `course_root`).
 """
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 import zipfile
@@ -48,15 +49,55 @@ def build_release(slugs: list[str], out: Path, *, zip_to: Path | None = None) ->
         relative = file.relative_to(package)
         if file.is_file() and "__pycache__" not in file.parts and relative.parts[:2] != BUNDLED.parts[1:]:
             written.append(_copy(file, out / "grader" / relative))
-    for name in ("pyproject.toml",):
-        if (root / name).exists():
-            written.append(_copy(root / name, out / name))
+    written.append(_project_file(root, out / "pyproject.toml"))
     readme = out / "README.md"
     readme.write_text(_readme(slugs, zip_to.name if zip_to else "exercises.zip"), encoding="utf-8")
     written.append(readme)
     if zip_to is not None:
         written.append(_zip(out, written, zip_to))
     return written
+
+
+def _project_file(root: Path, target: Path) -> Path:
+    """What makes the bundle pip-installable: the course's own `pyproject.toml`; for a course of its own
+    (`grader new` outside the repository) the grader's, from its checkout or, in an installed grader, written
+    from the installed package's metadata (its version and what a student needs, never an extra)."""
+    for candidate in (root / "pyproject.toml", Path(__file__).resolve().parents[2] / "pyproject.toml"):
+        if candidate.is_file() and (candidate.parent == root or _names_the_grader(candidate)):
+            return _copy(candidate, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(_installed_project(), encoding="utf-8")
+    return target
+
+
+def _names_the_grader(project: Path) -> bool:
+    try:
+        return tomllib.loads(project.read_text(encoding="utf-8")).get("project", {}).get("name") == DISTRIBUTION
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+DISTRIBUTION = "keras-grader"
+
+
+def _installed_project() -> str:
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        meta = metadata(DISTRIBUTION)
+        version, python = meta["Version"], meta.get("Requires-Python") or ">=3.11"
+        needs = [r for r in (meta.get_all("Requires-Dist") or []) if "extra ==" not in r]
+    except PackageNotFoundError:
+        raise GraderError("the grader's own project metadata is missing (neither a checkout nor an installed "
+                          "keras-grader): copy the grader's pyproject.toml into the course folder") from None
+    listed = "".join(f"    {json.dumps(r)},\n" for r in needs)  # a JSON string is a TOML basic string
+    return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+            f'[project]\nname = "{DISTRIBUTION}"\nversion = "{version}"\nrequires-python = "{python}"\n'
+            f"dependencies = [\n{listed}]\n\n"
+            f'[project.scripts]\ngrader = "grader.cli:main"\n\n'
+            f'[tool.setuptools.packages.find]\ninclude = ["grader", "grader.*"]\n\n'
+            f'[tool.setuptools.package-data]\ngrader = ["py.typed", "data/*", "data/course/**/*"]\n'
+            f'"grader.judge" = ["*.ini"]\n"grader.output" = ["templates/*"]\n')
 
 
 def hidden_points(assignment: Assignment) -> dict[str, Any]:

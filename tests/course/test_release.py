@@ -60,3 +60,42 @@ def test_the_bundle_says_what_its_hidden_tests_are_worth_and_pip_installs_from_i
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == ("  Total: 2.5 / 2.5 on the public tests; hidden tests worth 7.5 more "
                                             "points run when your work is graded")
+
+
+def test_a_course_of_its_own_gets_the_graders_project_file_so_students_can_install_it(tmp_path, monkeypatch):
+    """`grader new` outside the repository makes a course with no pyproject.toml: the bundle still installs."""
+    from grader.api import new_exercise
+    from grader.assignments import COURSE_ENV
+    from grader.assignments import load_assignment
+    from grader.course.scaffold import TODO_MARKER
+    from grader.course.stub_notebook import write_stub_notebook
+
+    course = tmp_path / "course"
+    monkeypatch.setenv(COURSE_ENV, str(course))
+    new_exercise("scale", course=course)
+    for path in course.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb":
+            path.write_text(path.read_text(encoding="utf-8").replace(f"{TODO_MARKER}: ", ""), encoding="utf-8")
+    write_stub_notebook(load_assignment("scale", course))
+    assert not (course / "pyproject.toml").exists()
+    release(["scale"], out=tmp_path / "bundle")
+    shipped = (tmp_path / "bundle" / "pyproject.toml").read_bytes()
+    assert shipped == (ROOT / "pyproject.toml").read_bytes()  # this checkout's grader
+
+
+def test_an_installed_grader_writes_its_project_file_from_its_metadata():
+    """Without a checkout, the project file is written from the installed package: same name, version, what a
+    student needs (no extra), and the same packages and package data as the real pyproject.toml."""
+    import tomllib
+    from importlib.metadata import metadata
+
+    from grader.course.release import _installed_project
+
+    written = tomllib.loads(_installed_project())
+    real = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert written["project"]["name"] == real["project"]["name"] and written["project"]["version"] == metadata(
+        "keras-grader")["Version"]
+    assert written["project"]["dependencies"] == real["project"]["dependencies"]
+    assert written["project"]["scripts"] == real["project"]["scripts"]
+    assert written["tool"]["setuptools"] == {k: real["tool"]["setuptools"][k] for k in ("packages", "package-data")}
+    assert written["build-system"] == real["build-system"]
