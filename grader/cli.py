@@ -183,8 +183,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "release":
         api.release(args.assignments, out=args.out, zip_to=args.zip)
-        if args.zip:
-            print(f"student bundle: {args.out}, and {args.zip} (pip install {os.path.basename(args.zip)})")
+        also = f", and {args.zip} (pip install {os.path.basename(args.zip)})" if args.zip else ""
+        print(f"student bundle: {args.out}{also}")
         return 0
     if args.command == "merge":
         _print_warnings(api.merge(args.dirs, out=args.out).warnings)

@@ -176,3 +176,9 @@ def test_a_students_lean_install_checks_and_grade_names_the_extra_it_needs(tmp_p
     assert ("the html class report (--format html, on by default) needs jinja2 and matplotlib: pip install "
             "'keras-grader[instructor]'") in refused.stderr
 
+
+
+def test_release_says_where_the_bundle_went(tmp_path, capsys):
+    assert main(["release", "concat", "--out", str(tmp_path / "bundle")]) == 0
+    assert capsys.readouterr().out == f"student bundle: {tmp_path / 'bundle'}\n"
+    assert (tmp_path / "bundle" / "assignments" / "concat" / "concat.py").is_file()

@@ -244,7 +244,8 @@ def run_mutation(slugs: list[str], *, jobs: int | None, seed: int | None, seeds:
     path = out or DEFAULT_SURVIVORS
     write_survivors(path, analyses)
     ok = all(a.ok for a in analyses)
-    print(f"mutation analysis: {'no survivors' if ok else 'FAILED'}; survivors written to {path}", file=stream)
+    verdict = "no survivors (the run is recorded in" if ok else "FAILED (the survivors are in"
+    print(f"mutation analysis: {verdict} {path})", file=stream)
     return ok
 
 

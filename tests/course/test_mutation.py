@@ -149,6 +149,7 @@ def test_weak_spec_reports_its_survivor_and_the_fixed_spec_none(course, tmp_path
     text = out.getvalue()
     assert f"SURVIVED {WEAK_SURVIVOR}  line 13, column 18" in text, text
     assert "+        return X + self.factor" in text and "mutation score 8/9 (89%)" in text
+    assert text.rstrip().endswith(f"mutation analysis: FAILED (the survivors are in {survivors})")
     reported = json.loads(survivors.read_text())["assignments"][0]
     assert [s["id"] for s in reported["survivors"]] == [WEAK_SURVIVOR]
     assert (reported["generated"], reported["caught"], reported["problems"]) == (9, 8, [])
@@ -158,6 +159,7 @@ def test_weak_spec_reports_its_survivor_and_the_fixed_spec_none(course, tmp_path
     out = io.StringIO()
     assert run_mutation(["scale"], jobs=2, seed=3, out=survivors, stream=out), out.getvalue()
     assert "mutation score 9/9 (100%)" in out.getvalue()
+    assert out.getvalue().rstrip().endswith(f"mutation analysis: no survivors (the run is recorded in {survivors})")
     assert json.loads(survivors.read_text())["assignments"][0]["survivors"] == []
 
 
