@@ -2,16 +2,18 @@
 
 A mutant in `solutions/<slug>/mutants/` is either `NAME.py`, a whole copy of `solution.py` with the
 mistake (its module docstring says what it is, and its `Fails:` line which tests must catch it), or
-`NAME.diff`: that docstring's text, then a unified diff against `solution.py`:
+`NAME.diff`: that docstring's text, then a unified diff against `solution.py` (this is `grader new`'s example):
 
-    Mutant: sums the two outputs instead of concatenating.
+    Mutant: adds the factor instead of multiplying by it.
 
-    Fails: test_output_shape, test_output_concatenates_both_blocks
+    Fails: test_output_values, test_factor_is_used
     --- solution.py
     +++ solution.py
-    @@ -15 +15 @@
-    -        return tf.concat([self.net1(X), self.net2(X)], axis=self.axis)
-    +        return self.net1(X) + self.net2(X)
+    @@ -11,3 +11,3 @@
+
+         def call(self, X):
+    -        return X * self.factor
+    +        return X + self.factor
 
 The code it stands for, and what selfcheck grades, is the solution with each hunk applied and the text
 before the first `--- ` line as its module docstring (in place of the solution's own): what the same
